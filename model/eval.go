@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Eval runs the float64 reference semantics on one set of inputs (graph
@@ -89,4 +90,37 @@ func TensorFromFloats(v Value, data []float64) (*Tensor, error) {
 		t.Set(i, x)
 	}
 	return t, nil
+}
+
+// Feed builds the runtime inputs from data given for every model input (as
+// in an input file). Data for a bound input must equal the value it was
+// bound to, since the program was specialised on it.
+func (g *Graph) Feed(data [][]float64) ([]*Tensor, error) {
+	if len(data) != len(g.ModelInputs) {
+		names := make([]string, len(g.ModelInputs))
+		for i, v := range g.ModelInputs {
+			names[i] = fmt.Sprintf("%s%v", v.Name, ShapeString(v.Shape))
+		}
+		return nil, fmt.Errorf("model: got %d inputs; the model takes %d (%s)", len(data), len(g.ModelInputs), strings.Join(names, ", "))
+	}
+	var ins []*Tensor
+	for i, v := range g.ModelInputs {
+		if b, ok := g.Bound[v.Name]; ok {
+			if b.Len() != len(data[i]) {
+				return nil, fmt.Errorf("model: input %q was fixed to %d values when the model was loaded; got %d", v.Name, b.Len(), len(data[i]))
+			}
+			for j, x := range data[i] {
+				if x != b.At(j) {
+					return nil, fmt.Errorf("model: input %q was fixed when the model was loaded (element %d = %v); got %v — load the model with these inputs", v.Name, j, b.At(j), x)
+				}
+			}
+			continue
+		}
+		t, err := TensorFromFloats(v, data[i])
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		ins = append(ins, t)
+	}
+	return ins, nil
 }

@@ -77,8 +77,13 @@ type Op interface {
 
 // Graph is a topologically sorted, fully shaped graph.
 type Graph struct {
-	Name      string
-	Inputs    []Value // runtime inputs, in the model's order
+	Name string
+	// ModelInputs are the model file's inputs, in order; Inputs are those
+	// still supplied at run time, and Bound those fixed at load time (see
+	// Feed).
+	ModelInputs []Value
+	Inputs      []Value
+	Bound       map[string]*Tensor
 	Outputs   []Value
 	Constants map[string]*Tensor // initializers and folded constants
 	Nodes     []*Node

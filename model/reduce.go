@@ -242,9 +242,12 @@ func (s *Softmax) Eval(in []*Tensor) ([]*Tensor, error) {
 
 // LayerNorm normalises over the axes from Axis on:
 // y = (x − mean)/√(var + Epsilon)·Scale + Bias, Scale and Bias broadcast.
+// With Stats it also returns ONNX's optional Mean and InvStdDev outputs
+// (the input shape with the normalised axes set to 1).
 type LayerNorm struct {
 	Axis    int
 	Epsilon float64
+	Stats   bool
 }
 
 func (*LayerNorm) Type() string { return "LayerNormalization" }
@@ -279,7 +282,13 @@ func (l *LayerNorm) Infer(in []Value) ([]Value, error) {
 			return nil, fmt.Errorf("scale/bias %v do not broadcast to %v", v.Shape, in[0].Shape)
 		}
 	}
-	return []Value{{DType: Float, Shape: in[0].Shape}}, nil
+	out := []Value{{DType: Float, Shape: in[0].Shape}}
+	if l.Stats {
+		axes, _ := l.Axes(len(in[0].Shape))
+		kept, _, _ := AxisGroups(in[0].Shape, axes)
+		out = append(out, Value{DType: Float, Shape: kept}, Value{DType: Float, Shape: kept})
+	}
+	return out, nil
 }
 
 func (l *LayerNorm) Eval(in []*Tensor) ([]*Tensor, error) {
@@ -288,14 +297,14 @@ func (l *LayerNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, groups, _ := AxisGroups(x.Shape, axes)
-	out := NewFloat(x.Shape)
+	kept, groups, _ := AxisGroups(x.Shape, axes)
+	out, means, invs := NewFloat(x.Shape), NewFloat(kept), NewFloat(kept)
 	is := BroadcastIndex(in[1].Shape, x.Shape)
 	var ib []int
 	if len(in) > 2 {
 		ib = BroadcastIndex(in[2].Shape, x.Shape)
 	}
-	for _, g := range groups {
+	for j, g := range groups {
 		mean, vr := 0.0, 0.0
 		for _, i := range g {
 			mean += x.F[i]
@@ -306,6 +315,7 @@ func (l *LayerNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 		}
 		vr /= float64(len(g))
 		inv := 1 / math.Sqrt(vr+l.Epsilon)
+		means.F[j], invs.F[j] = mean, inv
 		for _, i := range g {
 			y := (x.F[i] - mean) * inv * in[1].F[is[i]]
 			if ib != nil {
@@ -313,6 +323,9 @@ func (l *LayerNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 			}
 			out.F[i] = y
 		}
+	}
+	if l.Stats {
+		return []*Tensor{out, means, invs}, nil
 	}
 	return []*Tensor{out}, nil
 }

@@ -1,0 +1,70 @@
+package onnx
+
+import (
+	"github.com/zkai-dev/zkai/model"
+)
+
+// reduce reads axes from the attribute (older opsets) or the optional
+// constant input (ReduceSum 13, the others 18).
+func reduce(k model.ReduceKind) converter {
+	return func(c *nodeCtx) (result, error) {
+		if err := c.needInputs(1, 2); err != nil {
+			return result{}, err
+		}
+		axes, _, err := c.intsFrom("axes", 1)
+		if err != nil {
+			return result{}, err
+		}
+		return opOn(&model.Reduce{Kind: k, Axes: toInts(axes), KeepDims: c.int("keepdims", 1) == 1,
+			NoopWithEmptyAxes: c.int("noop_with_empty_axes", 0) == 1}, 0)
+	}
+}
+
+func argMax(c *nodeCtx) (result, error) {
+	if err := c.needInputs(1, 1); err != nil {
+		return result{}, err
+	}
+	return opOn(&model.ArgMax{Axis: int(c.int("axis", 0)), KeepDims: c.int("keepdims", 1) == 1,
+		SelectLast: c.int("select_last_index", 0) == 1}, 0)
+}
+
+// softmax: since opset 13 the axis alone is normalised (default -1); before,
+// the input was coerced to 2-D at axis (default 1), normalising every axis
+// from axis on.
+func softmax(log bool) converter {
+	return func(c *nodeCtx) (result, error) {
+		if err := c.needInputs(1, 1); err != nil {
+			return result{}, err
+		}
+		rank := len(c.in[0].Shape)
+		if c.opset >= 13 {
+			return opOn(&model.Softmax{Axes: []int{int(c.int("axis", -1))}, Log: log}, 0)
+		}
+		ax, err := model.NormAxis(int(c.int("axis", 1)), rank)
+		if err != nil {
+			return result{}, err
+		}
+		var axes []int
+		for d := ax; d < rank; d++ {
+			axes = append(axes, d)
+		}
+		return opOn(&model.Softmax{Axes: axes, Log: log}, 0)
+	}
+}
+
+func layerNorm(c *nodeCtx) (result, error) {
+	if err := c.needInputs(2, 3); err != nil {
+		return result{}, err
+	}
+	if c.int("stash_type", 1) != 1 {
+		return result{}, unsupportedAttr("stash_type", c.int("stash_type", 1), "1")
+	}
+	op := &model.LayerNorm{Axis: int(c.int("axis", -1)), Epsilon: c.float("epsilon", 1e-5)}
+	for _, o := range c.n.GetOutput()[1:] {
+		op.Stats = op.Stats || o != ""
+	}
+	if c.optional(2) {
+		return opOn(op, 0, 1, 2)
+	}
+	return opOn(op, 0, 1)
+}
