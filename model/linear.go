@@ -103,7 +103,7 @@ type Gemm struct {
 	Alpha, Beta    float64
 }
 
-func (*Gemm) Type() string                          { return "Gemm" }
+func (*Gemm) Type() string                           { return "Gemm" }
 func (g *Gemm) Infer(in []Value) ([]Value, error)    { return inferLinear(g, in) }
 func (g *Gemm) Eval(in []*Tensor) ([]*Tensor, error) { return evalLinear(g, in) }
 
@@ -153,7 +153,7 @@ func (g *Gemm) Terms(in []Value) (*Terms, error) {
 // MatMul is numpy's matmul: 1-D operands are promoted, batch dims broadcast.
 type MatMul struct{}
 
-func (*MatMul) Type() string                          { return "MatMul" }
+func (*MatMul) Type() string                           { return "MatMul" }
 func (m *MatMul) Infer(in []Value) ([]Value, error)    { return inferLinear(m, in) }
 func (m *MatMul) Eval(in []*Tensor) ([]*Tensor, error) { return evalLinear(m, in) }
 
@@ -332,7 +332,7 @@ type Conv struct {
 	Group int
 }
 
-func (*Conv) Type() string                          { return "Conv" }
+func (*Conv) Type() string                           { return "Conv" }
 func (c *Conv) Infer(in []Value) ([]Value, error)    { return inferLinear(c, in) }
 func (c *Conv) Eval(in []*Tensor) ([]*Tensor, error) { return evalLinear(c, in) }
 
@@ -407,7 +407,7 @@ type ConvTranspose struct {
 	OutputShape   []int
 }
 
-func (*ConvTranspose) Type() string                          { return "ConvTranspose" }
+func (*ConvTranspose) Type() string                           { return "ConvTranspose" }
 func (c *ConvTranspose) Infer(in []Value) ([]Value, error)    { return inferLinear(c, in) }
 func (c *ConvTranspose) Eval(in []*Tensor) ([]*Tensor, error) { return evalLinear(c, in) }
 

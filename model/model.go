@@ -84,9 +84,9 @@ type Graph struct {
 	ModelInputs []Value
 	Inputs      []Value
 	Bound       map[string]*Tensor
-	Outputs   []Value
-	Constants map[string]*Tensor // initializers and folded constants
-	Nodes     []*Node
+	Outputs     []Value
+	Constants   map[string]*Tensor // initializers and folded constants
+	Nodes       []*Node
 	// Values holds the type of every edge: inputs, constants and node outputs.
 	Values map[string]Value
 }

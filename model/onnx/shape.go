@@ -115,4 +115,3 @@ func rangeOp(c *nodeCtx) (result, error) {
 	}
 	return result{consts: []*model.Tensor{t}}, nil
 }
-
