@@ -1,0 +1,385 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/zkai-dev/zkai/model"
+	"github.com/zkai-dev/zkai/quant/fxmath"
+)
+
+// lowerMove handles every model.Mover. Float inputs at different scales
+// (Concat) are aligned exactly to the largest; constants are quantised at
+// it; a Pad fill value is quantised at it too.
+func lowerMove(c *compiler, n *model.Node) error {
+	mv := n.Op.(model.Mover)
+	out := n.Outputs[0]
+	vals := make([]model.Value, len(n.Inputs))
+	scale := 0
+	for i, name := range n.Inputs {
+		vals[i], _ = c.g.Value(name)
+		if !c.isConst(name) {
+			id, err := c.value(name)
+			if err != nil {
+				return err
+			}
+			scale = max(scale, c.t(id).Scale)
+		}
+	}
+	outs, err := mv.Infer(vals)
+	if err != nil {
+		return err
+	}
+	src, fill, err := mv.Map(vals)
+	if err != nil {
+		return err
+	}
+	if outs[0].DType != model.Float {
+		scale = 0
+	}
+	ins := make([]int, len(n.Inputs))
+	bound := 0.0
+	for i, name := range n.Inputs {
+		id, err := c.operandAt(name, scale)
+		if err != nil {
+			return err
+		}
+		if id, err = c.rescale(id, 1, scale, fmt.Sprintf("%s/in%d", out, i)); err != nil {
+			return err
+		}
+		ins[i] = id
+		bound = math.Max(bound, c.t(id).maxAbs())
+	}
+	q, err := Quantize(fill, scale)
+	if err != nil {
+		return fmt.Errorf("pad value: %w", err)
+	}
+	if q != 0 {
+		bound = math.Max(bound, math.Abs(float64(q)))
+	}
+	op := &Move{io: io{In: ins}, Src: src, Fill: q}
+	c.define(out, c.emit(op, &op.Res, out, outs[0].DType, outs[0].Shape, scale, bound))
+	return nil
+}
+
+func lowerGatherVar(c *compiler, n *model.Node) error {
+	g := n.Op.(*model.Gather)
+	out := n.Outputs[0]
+	data, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	idx, err := c.value(n.Inputs[1])
+	if err != nil {
+		return err
+	}
+	vd, _ := c.g.Value(n.Inputs[0])
+	vi, _ := c.g.Value(n.Inputs[1])
+	outs, err := g.Infer([]model.Value{vd, vi})
+	if err != nil {
+		return err
+	}
+	t := c.t(data)
+	op := &GatherVar{io: io{In: []int{data, idx}}, Op: g, Data: vd, IdxShape: vi.Shape}
+	c.define(out, c.emit(op, &op.Res, out, t.DType, outs[0].Shape, t.Scale, t.maxAbs()))
+	return nil
+}
+
+// reduceSum emits Σ over groups, then for a mean the rounded division by
+// each group's size (or the given divisors).
+func (c *compiler) reduceSum(x int, groups [][]int, shape []int, divisors []int64, name string) int {
+	t := c.t(x)
+	largest := 0
+	for _, g := range groups {
+		largest = max(largest, len(g))
+	}
+	op := &ReduceSum{io: io{In: []int{x}}, Groups: groups}
+	sumName := name
+	if divisors != nil {
+		sumName = name + "/sum"
+	}
+	id := c.emit(op, &op.Res, sumName, t.DType, shape, t.Scale, t.maxAbs()*float64(largest))
+	if divisors == nil {
+		return id
+	}
+	r := &Rescale{io: io{In: []int{id}}, M: 1, D: divisors}
+	return c.emit(r, &r.Res, name, t.DType, shape, t.Scale, t.maxAbs()+1)
+}
+
+func groupSizes(groups [][]int) []int64 {
+	d := make([]int64, len(groups))
+	for i, g := range groups {
+		d[i] = int64(max(len(g), 1))
+	}
+	return d
+}
+
+func lowerReduce(c *compiler, n *model.Node) error {
+	r := n.Op.(*model.Reduce)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	shape, groups, err := r.Groups(model.Value{Shape: t.Shape})
+	if err != nil {
+		return err
+	}
+	switch r.Kind {
+	case model.ReduceSum:
+		c.define(out, c.reduceSum(x, groups, shape, nil, out))
+	case model.ReduceMean:
+		if t.DType != model.Float {
+			return errUnsupported("ReduceMean of integers")
+		}
+		c.define(out, c.reduceSum(x, groups, shape, groupSizes(groups), out))
+	case model.ReduceMax:
+		for _, g := range groups {
+			if len(g) == 0 {
+				return fmt.Errorf("ReduceMax over an empty set")
+			}
+		}
+		op := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
+		c.define(out, c.emit(op, &op.Res, out, t.DType, shape, t.Scale, t.maxAbs()))
+	}
+	return nil
+}
+
+func lowerArgMax(c *compiler, n *model.Node) error {
+	a := n.Op.(*model.ArgMax)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	shape, groups, err := a.Groups(model.Value{Shape: c.t(x).Shape})
+	if err != nil {
+		return err
+	}
+	largest := 1
+	for _, g := range groups {
+		if len(g) == 0 {
+			return fmt.Errorf("ArgMax over an empty axis")
+		}
+		largest = max(largest, len(g))
+	}
+	op := &ArgMax{io: io{In: []int{x}}, Groups: groups, Last: a.SelectLast}
+	c.define(out, c.emit(op, &op.Res, out, model.Int, shape, 0, float64(largest)))
+	return nil
+}
+
+func lowerPool(c *compiler, n *model.Node) error {
+	p := n.Op.(*model.Pool)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	shape, groups, divisors, err := p.Groups(model.Value{Shape: t.Shape})
+	if err != nil {
+		return err
+	}
+	if !p.Max {
+		d := make([]int64, len(divisors))
+		for i, v := range divisors {
+			d[i] = int64(v)
+		}
+		c.define(out, c.reduceSum(x, groups, shape, d, out))
+		return nil
+	}
+	op := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
+	c.define(out, c.emit(op, &op.Res, out, t.DType, shape, t.Scale, t.maxAbs()))
+	if p.Indices && len(n.Outputs) > 1 && n.Outputs[1] != "" {
+		labels := make([][]int64, len(groups))
+		for j, g := range groups {
+			labels[j] = make([]int64, len(g))
+			for k, i := range g {
+				labels[j][k] = int64(i)
+			}
+		}
+		am := &ArgMax{io: io{In: []int{x}}, Groups: groups, Labels: labels}
+		c.define(n.Outputs[1], c.emit(am, &am.Res, n.Outputs[1], model.Int, shape, 0, float64(t.Len())))
+	}
+	return nil
+}
+
+// spread moves a per-group tensor back onto every member of its group.
+func (c *compiler) spread(x int, groups [][]int, shape []int, name string) int {
+	src := make([]int, model.Size(shape))
+	for j, g := range groups {
+		for _, i := range g {
+			src[i] = j
+		}
+	}
+	t := c.t(x)
+	op := &Move{io: io{In: []int{x}}, Src: src}
+	return c.emit(op, &op.Res, name, t.DType, shape, t.Scale, t.maxAbs())
+}
+
+// expScale is the scale of Softmax's exponentials e^(x−max) ∈ (0, 1].
+const expScale = 16
+
+// lowerSoftmax: d = x − max (≤ 0), e = table(exp, d) over [−16, 0] at scale
+// 2^16, s = Σe ≥ 2^16, y = round(e·2^so / s) (DivVar); LogSoftmax instead
+// y = d − ln(s) with ln a table over s ∈ [1, n].
+func lowerSoftmax(c *compiler, n *model.Node) error {
+	sm := n.Op.(*model.Softmax)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	kept, groups, err := model.AxisGroups(t.Shape, sm.Axes)
+	if err != nil {
+		return err
+	}
+	mx := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
+	m := c.emit(mx, &mx.Res, out+"/max", t.DType, kept, t.Scale, t.maxAbs())
+	mb := c.spread(m, groups, t.Shape, out+"/max_b")
+	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
+	d := c.emit(sub, &sub.Res, out+"/shifted", model.Float, t.Shape, t.Scale, 2*t.maxAbs())
+	e, err := c.table(d, fxmath.Exp, -16, 0, expScale, false, out+"/exp")
+	if err != nil {
+		return err
+	}
+	largest := 1
+	for _, g := range groups {
+		largest = max(largest, len(g))
+	}
+	s := c.reduceSum(e, groups, kept, nil, out+"/sum")
+	if !sm.Log {
+		sb := c.spread(s, groups, t.Shape, out+"/sum_b")
+		return c.divVar(e, sb, t.Shape, out)
+	}
+	// ln over [1, largest]: at most 2^TableBits entries
+	ln, err := c.lnTable(s, float64(largest), out+"/ln")
+	if err != nil {
+		return err
+	}
+	lb := c.spread(ln, groups, t.Shape, out+"/ln_b")
+	so, sh := align(c.t(d).Scale, c.t(lb).Scale)
+	diff := &Add{io: io{In: []int{d, lb}}, Shift: sh, Neg: true}
+	bound := math.Ldexp(c.t(d).maxAbs(), sh[0]) + math.Ldexp(c.t(lb).maxAbs(), sh[1])
+	id := c.emit(diff, &diff.Res, out+"/diff", model.Float, t.Shape, so, bound)
+	if id, err = c.rescale(id, 1, c.target(out), out); err != nil {
+		return err
+	}
+	c.define(out, id)
+	return nil
+}
+
+// lnTable tabulates ln over a sum known to lie in [1, hi] (real).
+func (c *compiler) lnTable(s int, hi float64, name string) (int, error) {
+	t := c.t(s)
+	ts := min(t.Scale, c.s.TableBits-int(math.Ceil(math.Log2(hi))))
+	first := int64(1) << ts
+	count := min(int(math.Ceil(math.Ldexp(hi-1, ts)))+1, 1<<c.s.TableBits)
+	vals, err := fxmath.Table(fxmath.Ln, first, count, ts, c.s.Scale)
+	if err != nil {
+		return 0, err
+	}
+	op := &Table{io: io{In: []int{s}}, Fn: fxmath.Ln, Down: t.Scale - ts, Lo: first, Values: vals, TableScale: ts}
+	m := 0.0
+	for _, v := range vals {
+		m = math.Max(m, math.Abs(float64(v)))
+	}
+	return c.emit(op, &op.Res, name, model.Float, t.Shape, c.s.Scale, m), nil
+}
+
+// lowerLayerNorm: mean = round(Σx/n); d = x − mean; var = round(Σd²/n) at
+// twice x's scale; r = rsqrt(var + ε) with r²·v ≤ 2^K (ε rounded up to one
+// unit if it quantises to zero); y = round(d·r)·γ + β, each product rounded
+// to the target scale.
+func lowerLayerNorm(c *compiler, n *model.Node) error {
+	ln := n.Op.(*model.LayerNorm)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	axes, err := ln.Axes(len(t.Shape))
+	if err != nil {
+		return err
+	}
+	kept, groups, err := model.AxisGroups(t.Shape, axes)
+	if err != nil {
+		return err
+	}
+	mean := c.reduceSum(x, groups, kept, groupSizes(groups), out+"/mean")
+	mb := c.spread(mean, groups, t.Shape, out+"/mean_b")
+	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
+	d := c.emit(sub, &sub.Res, out+"/centered", model.Float, t.Shape, t.Scale, 2*t.maxAbs())
+	sq := &Mul{io{In: []int{d, d}}}
+	d2 := c.emit(sq, &sq.Res, out+"/squared", model.Float, t.Shape, 2*t.Scale, c.t(d).maxAbs()*c.t(d).maxAbs())
+	vr := c.reduceSum(d2, groups, kept, groupSizes(groups), out+"/var")
+	eps, err := Quantize(ln.Epsilon, 2*t.Scale)
+	if err != nil {
+		return err
+	}
+	eps = max(eps, 1)
+	epsT := c.constTensor(out+"/epsilon", model.Float, kept, 2*t.Scale, filled(len(groups), eps))
+	ve := &Add{io: io{In: []int{vr, epsT}}}
+	v := c.emit(ve, &ve.Res, out+"/var_eps", model.Float, kept, 2*t.Scale, c.t(vr).maxAbs()+float64(eps))
+	sr := c.s.Scale
+	rs := &Rsqrt{io: io{In: []int{v}}, K: 2*sr + 2*t.Scale}
+	r := c.emit(rs, &rs.Res, out+"/inv_std", model.Float, kept, sr, math.Sqrt(math.Ldexp(1, rs.K)/float64(eps))+1)
+	rb := c.spread(r, groups, t.Shape, out+"/inv_std_b")
+	normName := out + "/normalized"
+	if err := c.mul(d, rb, t.Shape, normName, true); err != nil {
+		return err
+	}
+	norm := c.ids[normName]
+	scaleName, biasName := n.Inputs[1], ""
+	if len(n.Inputs) > 2 {
+		biasName = n.Inputs[2]
+	}
+	g, err := c.operandAt(scaleName, c.naturalScale(scaleName))
+	if err != nil {
+		return err
+	}
+	g = c.broadcast(g, t.Shape, out+"/scale_b")
+	yName := out
+	if biasName != "" {
+		yName = out + "/scaled"
+	}
+	if err := c.mul(norm, g, t.Shape, yName, true); err != nil {
+		return err
+	}
+	y := c.ids[yName]
+	if biasName != "" {
+		b, err := c.operandAt(biasName, c.t(y).Scale)
+		if err != nil {
+			return err
+		}
+		s, sh := align(c.t(y).Scale, c.t(b).Scale)
+		b = c.broadcast(b, t.Shape, out+"/bias_b")
+		add := &Add{io: io{In: []int{y, b}}, Shift: sh}
+		bound := math.Ldexp(c.t(y).maxAbs(), sh[0]) + math.Ldexp(c.t(b).maxAbs(), sh[1])
+		id := c.emit(add, &add.Res, out, model.Float, t.Shape, s, bound)
+		if id, err = c.rescale(id, 1, c.target(out), out); err != nil {
+			return err
+		}
+		c.define(out, id)
+	}
+	if ln.Stats {
+		if len(n.Outputs) > 1 && n.Outputs[1] != "" {
+			c.define(n.Outputs[1], mean)
+		}
+		if len(n.Outputs) > 2 && n.Outputs[2] != "" {
+			c.define(n.Outputs[2], r)
+		}
+	}
+	return nil
+}
+
+func filled(n int, v int64) []int64 {
+	s := make([]int64, n)
+	for i := range s {
+		s[i] = v
+	}
+	return s
+}
