@@ -416,8 +416,8 @@ func (s *Sqrt) eval(_ *Program, in [][]int64) ([]int64, error) {
 			return nil, fmt.Errorf("square root of a negative value at element %d", i)
 		}
 		n := new(big.Int).Lsh(big.NewInt(x), uint(s.Up+2)) // 4N
-		y := n.Sqrt(n)                                      // ⌊2√N⌋
-		y.Add(y, big.NewInt(1)).Rsh(y, 1)                   // ⌊(⌊2√N⌋+1)/2⌋ = ⌊√N + 1/2⌋
+		y := n.Sqrt(n)                                     // ⌊2√N⌋
+		y.Add(y, big.NewInt(1)).Rsh(y, 1)                  // ⌊(⌊2√N⌋+1)/2⌋ = ⌊√N + 1/2⌋
 		if !y.IsInt64() {
 			return nil, errOverflow
 		}
