@@ -70,6 +70,19 @@ func (c *compiler) emit(op Op, res *int, name string, dt model.DType, shape []in
 	return *res
 }
 
+// emitQuotient emits an op whose output a circuit range-checks anyway (a
+// rounded quotient): its bound is capped at ActivationRange at its scale, and
+// enforced when static propagation allows more. This keeps bounds from
+// growing with depth.
+func (c *compiler) emitQuotient(op Op, res *int, name string, dt model.DType, shape []int, scale int, maxAbs float64) int {
+	limit := math.Ldexp(c.s.ActivationRange, scale)
+	id := c.emit(op, res, name, dt, shape, scale, math.Min(maxAbs, limit))
+	if maxAbs > limit && dt == model.Float {
+		c.t(id).Checked = true
+	}
+	return id
+}
+
 func (c *compiler) t(id int) *Tensor { return c.p.Tensors[id] }
 
 func (c *compiler) input(v model.Value) error {
@@ -219,7 +232,7 @@ func (c *compiler) rescale(x int, factor float64, to int, name string) (int, err
 	}
 	op := &Rescale{io: io{In: []int{x}}, M: m, D: []int64{d}}
 	bound := (t.maxAbs()*math.Abs(float64(m)) + float64(d/2)) / float64(d)
-	return c.emit(op, &op.Res, name, t.DType, t.Shape, to, bound+1), nil
+	return c.emitQuotient(op, &op.Res, name, t.DType, t.Shape, to, bound+1), nil
 }
 
 // broadcast moves a tensor to a larger shape (numpy rules).

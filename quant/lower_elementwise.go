@@ -140,7 +140,7 @@ func (c *compiler) divVar(x, y int, shape []int, out string) error {
 	op := &DivVar{io: io{In: []int{x, y}}, ShA: max(e, 0), ShB: max(-e, 0)}
 	// |N/D| ≤ |N| since |D| ≥ 1
 	bound := math.Ldexp(c.t(x).maxAbs(), op.ShA) + 1
-	c.define(out, c.emit(op, &op.Res, out, model.Float, shape, so, bound))
+	c.define(out, c.emitQuotient(op, &op.Res, out, model.Float, shape, so, bound))
 	return nil
 }
 

@@ -17,8 +17,9 @@ const SettingsFormat = "zkai-settings/1"
 //	  "format": "zkai-settings/1",
 //	  "scale": 12,            // default scale (fractional bits) of float tensors
 //	  "scales": {"x": 10},    // per-tensor scales (calibration writes these)
-//	  "input_range": 1024,    // float inputs must satisfy |x| < input_range
+//	  "input_range": 65536,   // float inputs must satisfy |x| < input_range
 //	  "input_ranges": {"x": 4},
+//	  "activation_range": 1048576, // rounded quotients must satisfy |x| < this
 //	  "const_bits": 16,       // significant bits kept for each constant
 //	  "max_const_scale": 24,
 //	  "table_bits": 12,       // lookup tables have at most 2^table_bits entries
@@ -28,15 +29,19 @@ const SettingsFormat = "zkai-settings/1"
 // Fields that a later step adds (the model digest, compile options) are
 // kept in Extra and written back unchanged.
 type Settings struct {
-	Format        string             `json:"format"`
-	Scale         int                `json:"scale"`
-	Scales        map[string]int     `json:"scales,omitempty"`
-	InputRange    float64            `json:"input_range"`
-	InputRanges   map[string]float64 `json:"input_ranges,omitempty"`
-	ConstBits     int                `json:"const_bits"`
-	MaxConstScale int                `json:"max_const_scale"`
-	TableBits     int                `json:"table_bits"`
-	MaxBits       int                `json:"max_bits"`
+	Format      string             `json:"format"`
+	Scale       int                `json:"scale"`
+	Scales      map[string]int     `json:"scales,omitempty"`
+	InputRange  float64            `json:"input_range"`
+	InputRanges map[string]float64 `json:"input_ranges,omitempty"`
+	// ActivationRange bounds every rounded quotient (rescaled products,
+	// divisions): a circuit range-checks those anyway, so the bound costs
+	// nothing and stops static bounds from growing with depth.
+	ActivationRange float64 `json:"activation_range"`
+	ConstBits       int     `json:"const_bits"`
+	MaxConstScale   int     `json:"max_const_scale"`
+	TableBits       int     `json:"table_bits"`
+	MaxBits         int     `json:"max_bits"`
 	// Calibration describes how the scales were chosen (informational).
 	Calibration string `json:"calibration,omitempty"`
 	// InputShapes records the input shapes the program was built for.
@@ -46,18 +51,19 @@ type Settings struct {
 }
 
 // DefaultSettings is the one deterministic default used without
-// calibration: every float tensor at scale 2^12, inputs within ±1024,
-// 16-bit constants, tables of at most 4096 entries.
+// calibration: every float tensor at scale 2^12, inputs within ±65536,
+// quotients within ±2^20, 16-bit constants, tables of at most 4096 entries.
 func DefaultSettings() *Settings {
 	return &Settings{
-		Format:        SettingsFormat,
-		Scale:         12,
-		InputRange:    1024,
-		ConstBits:     16,
-		MaxConstScale: 24,
-		TableBits:     12,
-		MaxBits:       62,
-		Calibration:   "default",
+		Format:          SettingsFormat,
+		Scale:           12,
+		InputRange:      65536,
+		ActivationRange: 1 << 20,
+		ConstBits:       16,
+		MaxConstScale:   24,
+		TableBits:       12,
+		MaxBits:         62,
+		Calibration:     "default",
 	}
 }
 
@@ -70,6 +76,8 @@ func (s *Settings) Validate() error {
 		return fmt.Errorf("quant: scale %d is out of range; use 0 to 24", s.Scale)
 	case !(s.InputRange > 0) || s.InputRange > 1<<30:
 		return fmt.Errorf("quant: input_range %g is out of range; use a positive number up to 2^30", s.InputRange)
+	case !(s.ActivationRange >= 1) || s.ActivationRange > 1<<30:
+		return fmt.Errorf("quant: activation_range %g is out of range; use 1 to 2^30", s.ActivationRange)
 	case s.ConstBits < 2 || s.ConstBits > 30:
 		return fmt.Errorf("quant: const_bits %d is out of range; use 2 to 30", s.ConstBits)
 	case s.MaxConstScale < 0 || s.MaxConstScale > 30:
@@ -128,7 +136,7 @@ func ParseSettings(b []byte) (*Settings, error) {
 	return s, nil
 }
 
-var settingsKeys = []string{"format", "scale", "scales", "input_range", "input_ranges", "const_bits",
+var settingsKeys = []string{"format", "scale", "scales", "input_range", "input_ranges", "activation_range", "const_bits",
 	"max_const_scale", "table_bits", "max_bits", "calibration", "input_shapes"}
 
 // Marshal writes settings.json, Extra fields included, keys sorted.

@@ -30,7 +30,7 @@ func (f *settingsFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.calLabel, "calibrate-label", "", "CSV label column of the calibration data (default: the last)")
 	fl.IntVar(&f.calBits, "calibration-bits", 0, "signed bit width calibration aims activations at (default 20)")
 	fl.StringVar(&f.settings, "settings", "", "reuse the scales saved in settings.json (as written by --save-settings or compile)")
-	fl.Float64Var(&f.inputRange, "input-range", 0, "declare |input| < R for every float input (default 1024; calibration measures it)")
+	fl.Float64Var(&f.inputRange, "input-range", 0, "declare |input| < R for every float input (default 65536; calibration measures it)")
 	fl.StringVar(&f.saveSettings, "save-settings", "", "write the settings used to FILE, to reuse with --settings")
 }
 
