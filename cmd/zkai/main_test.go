@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// writeTemp writes a file in the test's temp dir and returns its path.
+func writeTemp(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const (
+	mlp      = "../../testdata/models/digits_mlp/model.onnx"
+	mlpInput = "../../testdata/models/digits_mlp/input.json"
+)
+
+// TestBadInput: every bad input gives one "zkai: error:" line (plus an
+// optional hint), exit code 1, and no Go stack trace.
+func TestBadInput(t *testing.T) {
+	model, err := os.ReadFile(mlp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	random := make([]byte, 4096)
+	for i := range random {
+		random[i] = byte(i*7919 + i*i)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing model", []string{"run", "nope.onnx", "--input", mlpInput}, "does not exist"},
+		{"missing input", []string{"run", mlp, "--input", "nope.json"}, "does not exist"},
+		{"no input flag", []string{"run", mlp}, "--input is required"},
+		{"random bytes", []string{"run", writeTemp(t, "r.onnx", random), "--input", mlpInput}, "onnx"},
+		{"truncated model", []string{"run", writeTemp(t, "t.onnx", model[:len(model)/2]), "--input", mlpInput}, "onnx"},
+		{"empty model", []string{"inspect", writeTemp(t, "e.onnx", nil)}, "not an ONNX model"},
+		{"wrong length", []string{"run", mlp, "--input", writeTemp(t, "i.json", []byte(`{"input_data": [[1, 2, 3]]}`))}, "needs 64"},
+		{"NaN string", []string{"run", mlp, "--input", writeTemp(t, "n.json", []byte(`{"input_data": [["NaN"]]}`))}, "NaN"},
+		{"bare NaN", []string{"run", mlp, "--input", writeTemp(t, "b.json", []byte(`{"input_data": [[NaN]]}`))}, "input"},
+		{"huge value", []string{"run", mlp, "--input", writeTemp(t, "h.json", []byte(`{"input_data": [[1e300`+strings.Repeat(",0", 63)+`]]}`))}, "range"},
+		{"too many inputs", []string{"run", mlp, "--input", writeTemp(t, "m.json", []byte(`{"input_data": [[0], [0]]}`))}, "inputs"},
+		{"not json", []string{"run", mlp, "--input", writeTemp(t, "x.json", []byte(`hello`))}, "input"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"unknown flag", []string{"run", "--frob"}, "unknown flag"},
+		{"bad settings", []string{"run", mlp, "--input", mlpInput, "--settings", writeTemp(t, "s.json", []byte(`{"format": "zkai-settings/9"}`))}, "settings format"},
+		{"two settings sources", []string{"run", mlp, "--input", mlpInput, "--scale", "8", "--settings", "x.json"}, "choose one"},
+		{"eval without labels", []string{"eval", mlp, "--data", writeTemp(t, "d.json", []byte(`{"x": [[1]]}`)), "--quiet"}, "label"},
+		{"eval ragged data", []string{"eval", mlp, "--data", writeTemp(t, "d2.json", []byte(`{"x": [[1], [1, 2]], "y": [0, 1]}`)), "--quiet"}, "dataset"},
+		{"model is a directory", []string{"inspect", t.TempDir()}, "directory"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, c.args...)
+			if code != 1 {
+				t.Fatalf("exit code %d; want 1 (stderr %q)", code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if !strings.HasPrefix(lines[0], "zkai: error: ") || len(lines) > 2 || (len(lines) == 2 && !strings.HasPrefix(lines[1], "hint: ")) {
+				t.Fatalf("stderr is not one error line plus an optional hint:\n%s", stderr)
+			}
+			if !strings.Contains(lines[0], c.want) {
+				t.Fatalf("error %q does not mention %q", lines[0], c.want)
+			}
+			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+				t.Fatalf("stack trace printed:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "run", mlp, "--input", mlpInput, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
+	}
+	for _, k := range []string{"outputs", "float_outputs", "max_abs_error"} {
+		if r[k] == nil {
+			t.Errorf("missing key %q", k)
+		}
+	}
+	if len(r) != 3 {
+		t.Errorf("keys %v; want exactly outputs, float_outputs, max_abs_error", r)
+	}
+	var outs []struct {
+		Name  string    `json:"name"`
+		Shape []int     `json:"shape"`
+		Data  []float64 `json:"data"`
+	}
+	if err := json.Unmarshal(r["outputs"], &outs); err != nil || len(outs) != 1 || outs[0].Name != "output" || len(outs[0].Data) != 10 {
+		t.Fatalf("outputs = %s (%v)", r["outputs"], err)
+	}
+}
+
+// TestSettingsRoundTrip: settings saved by one run reproduce its outputs
+// exactly in another.
+func TestSettingsRoundTrip(t *testing.T) {
+	settings := filepath.Join(t.TempDir(), "settings.json")
+	data := "../../testdata/models/digits_mlp/data.json"
+	code, first, stderr := runCLI(t, "run", mlp, "--input", mlpInput, "--calibrate", data, "--save-settings", settings, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	code, second, stderr := runCLI(t, "run", mlp, "--input", mlpInput, "--settings", settings, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if first != second {
+		t.Fatalf("outputs differ:\n%s\n%s", first, second)
+	}
+	_, dflt, _ := runCLI(t, "run", mlp, "--input", mlpInput, "--json")
+	if dflt == first {
+		t.Fatal("calibrated and default outputs are identical; calibration changed nothing")
+	}
+}
+
+func TestEvalAndInspectJSON(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "eval", "../../testdata/models/iris_logreg/model.onnx", "--data", "../../testdata/models/iris_logreg/data.json", "--json", "--quiet")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var e struct {
+		N     int     `json:"n"`
+		Float float64 `json:"float_accuracy"`
+		Fixed float64 `json:"fixed_accuracy"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &e); err != nil || e.N != 45 || e.Float < 0.9 || e.Fixed < 0.88 {
+		t.Fatalf("eval --json = %s (%v)", stdout, err)
+	}
+	code, stdout, stderr = runCLI(t, "inspect", "../../testdata/models/lenet5/model_dynamic_batch.onnx", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var in struct {
+		Inputs []struct {
+			Shape []any `json:"shape"`
+		} `json:"inputs"`
+		Ops        map[string]int `json:"ops"`
+		Parameters int            `json:"parameters"`
+		Loadable   bool           `json:"loadable"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Parameters != 61706 || in.Ops["Conv"] != 2 || !in.Loadable || in.Inputs[0].Shape[0] != "batch" {
+		t.Fatalf("inspect --json = %s", stdout)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "demo")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "PyTorch class on 20/20") {
+		t.Fatalf("demo output:\n%s", stdout)
+	}
+}
