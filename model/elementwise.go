@@ -19,11 +19,10 @@ const (
 	GeluTanh // Gelu with approximate="tanh"
 	Sqrt
 	Neg
-	Abs
 )
 
 var funcNames = map[Func]string{Relu: "Relu", LeakyRelu: "LeakyRelu", Sigmoid: "Sigmoid", Tanh: "Tanh",
-	Exp: "Exp", Erf: "Erf", Gelu: "Gelu", GeluTanh: "Gelu", Sqrt: "Sqrt", Neg: "Neg", Abs: "Abs"}
+	Exp: "Exp", Erf: "Erf", Gelu: "Gelu", GeluTanh: "Gelu", Sqrt: "Sqrt", Neg: "Neg"}
 
 func (f Func) String() string { return funcNames[f] }
 
@@ -53,8 +52,6 @@ func (f Func) Apply(x, alpha float64) float64 {
 		return math.Sqrt(x)
 	case Neg:
 		return -x
-	case Abs:
-		return math.Abs(x)
 	}
 	panic("model: unknown Func")
 }
@@ -71,7 +68,7 @@ func (u *Unary) Infer(in []Value) ([]Value, error) {
 	if err := wantInputs(in, 1, 1); err != nil {
 		return nil, err
 	}
-	if in[0].DType != Float && u.Fn != Neg && u.Fn != Abs && u.Fn != Relu {
+	if in[0].DType != Float && u.Fn != Neg && u.Fn != Relu {
 		return nil, fmt.Errorf("input is %s; %s needs a float tensor", in[0].DType, u.Type())
 	}
 	return []Value{{DType: in[0].DType, Shape: in[0].Shape}}, nil

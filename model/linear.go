@@ -454,13 +454,13 @@ func (c *ConvTranspose) Terms(in []Value) (*Terms, error) {
 				}
 				want = c.OutputShape[i]
 			}
+			// ONNX: SAME_UPPER puts the smaller half of the padding first,
+			// otherwise the larger; a negative total extends the output.
 			total := full - want
-			if total < 0 {
-				return nil, fmt.Errorf("output_shape %v is larger than the full output", c.OutputShape)
-			}
-			out[i], begin[i] = want, total/2
-			if w.AutoPad == SameLower {
-				begin[i] = total - total/2
+			half := total >> 1 // floor division, as the spec's Python does
+			out[i], begin[i] = want, total-half
+			if w.AutoPad == SameUpper {
+				begin[i] = half
 			}
 		case w.AutoPad == Valid:
 			out[i] = full

@@ -11,8 +11,28 @@ type Pool struct {
 	Max             bool
 	Global          bool
 	CountIncludePad bool
-	// Indices adds MaxPool's second output: the flat index into X of each max.
-	Indices bool
+	// Indices adds MaxPool's second output: the flat index into X of each
+	// max, with the spatial axes in column-major order when ColumnMajor
+	// (storage_order=1).
+	Indices     bool
+	ColumnMajor bool
+}
+
+// IndexLabel is the Indices value of the row-major flat input index i.
+func (p *Pool) IndexLabel(shape []int, i int) int64 {
+	if !p.ColumnMajor {
+		return int64(i)
+	}
+	sp := Size(shape[2:])
+	nc, r := i/sp, i%sp
+	// coordinates of r in row-major order, re-linearised column-major
+	str := Strides(shape[2:])
+	col, mul := 0, 1
+	for d := 0; d < len(str); d++ {
+		col += (r / str[d] % shape[2+d]) * mul
+		mul *= shape[2+d]
+	}
+	return int64(nc*sp + col)
 }
 
 func (p *Pool) Type() string {
@@ -73,14 +93,14 @@ func (p *Pool) Infer(in []Value) ([]Value, error) {
 	if err := wantInputs(in, 1, 1); err != nil {
 		return nil, err
 	}
-	if in[0].DType != Float {
-		return nil, fmt.Errorf("input is %s; want float", in[0].DType)
+	if in[0].DType == Bool || (in[0].DType == Int && !p.Max) {
+		return nil, fmt.Errorf("input is %s; want float (or integers for MaxPool)", in[0].DType)
 	}
 	shape, _, _, err := p.Groups(in[0])
 	if err != nil {
 		return nil, err
 	}
-	outs := []Value{{DType: Float, Shape: shape}}
+	outs := []Value{{DType: in[0].DType, Shape: shape}}
 	if p.Indices {
 		outs = append(outs, Value{DType: Int, Shape: shape})
 	}
@@ -92,17 +112,18 @@ func (p *Pool) Eval(in []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := NewFloat(shape)
+	out := New(in[0].DType, shape)
 	idx := NewInt(Int, shape)
 	for j, g := range groups {
 		if p.Max {
 			best := g[0]
 			for _, i := range g[1:] {
-				if in[0].F[i] > in[0].F[best] {
+				if in[0].At(i) > in[0].At(best) {
 					best = i
 				}
 			}
-			out.F[j], idx.I[j] = in[0].F[best], int64(best)
+			out.Set(j, in[0].At(best))
+			idx.I[j] = p.IndexLabel(in[0].Shape, best)
 			continue
 		}
 		s := 0.0

@@ -1,57 +1,45 @@
 package quant
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/zkai-dev/zkai/internal/conformance"
 	"github.com/zkai-dev/zkai/model/onnx"
 )
 
-// unsupportedCases fail with a clear error (see README, "Unsupported").
-var unsupportedCases = map[string]string{
-	"test_pow":         "constant exponent",
-	"test_pow_example": "constant exponent",
-}
-
-// TestConformanceFixed runs every ONNX conformance case through the
-// fixed-point program with default settings and requires
-// |got − want| ≤ 0.02 + 0.02·|want| (the issue's acceptance bound).
+// TestConformanceFixed runs every supported ONNX conformance case through
+// the fixed-point program with default settings and requires
+// |got − want| ≤ 0.02 + 0.02·|want| (the acceptance bound); the measured
+// worst case is logged. Cases listed as unsupported at compile fail with
+// their stated error.
 func TestConformanceFixed(t *testing.T) {
-	dirs, _ := filepath.Glob("../testdata/onnx-node/test_*")
-	if len(dirs) < 100 {
-		t.Fatalf("found %d conformance cases; want the vendored 111", len(dirs))
+	cases, err := conformance.Load("../testdata")
+	if err != nil {
+		t.Fatal(err)
 	}
-	worst := 0.0
-	for _, dir := range dirs {
-		name := filepath.Base(dir)
-		t.Run(name, func(t *testing.T) {
-			var in struct {
-				Data   [][]float64 `json:"input_data"`
-				Shapes [][]int     `json:"input_shapes"`
+	worst, worstCase := 0.0, ""
+	for _, c := range cases {
+		if c.Unsupported != nil && c.Unsupported.Stage == "load" {
+			continue // the loader's test checks these
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			g, err := onnx.LoadFile(c.Model, onnx.Options{InputShapes: c.InShapes, InputValues: c.In})
+			if err != nil {
+				t.Fatal(err)
 			}
-			var want struct {
-				Data [][]float64 `json:"output_data"`
-			}
-			readJSON(t, filepath.Join(dir, "input.json"), &in)
-			readJSON(t, filepath.Join(dir, "expected.json"), &want)
-			g, err := onnx.LoadFile(filepath.Join(dir, "model.onnx"), onnx.Options{InputShapes: in.Shapes, InputValues: in.Data})
-			if _, bad := unsupportedCases[name]; bad {
-				if err == nil {
-					t.Fatal("loaded; want an error")
+			p, err := Compile(g, nil)
+			if r := c.Unsupported; r != nil {
+				if err == nil || !strings.Contains(err.Error(), r.Error) {
+					t.Fatalf("got error %v; want one containing %q", err, r.Error)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := Compile(g, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ins, err := g.Feed(in.Data)
+			ins, err := g.Feed(c.In)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,26 +48,17 @@ func TestConformanceFixed(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, got := range p.Decode(w) {
-				for j, x := range want.Data[i] {
+				for j, x := range c.Out[i] {
 					d := math.Abs(got.At(j) - x)
 					if d > 0.02+0.02*math.Abs(x) {
 						t.Fatalf("output %d element %d = %v; want %v", i, j, got.At(j), x)
 					}
-					worst = math.Max(worst, d/(1+math.Abs(x)))
+					if r := d / (1 + math.Abs(x)); r > worst {
+						worst, worstCase = r, c.Name
+					}
 				}
 			}
 		})
 	}
-	t.Logf("worst |got-want|/(1+|want|) = %.5f", worst)
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatal(err)
-	}
+	t.Logf("worst |got−want|/(1+|want|) = %.5f (%s)", worst, worstCase)
 }

@@ -231,6 +231,10 @@ func lowerUnary(c *compiler, n *model.Node) error {
 		return c.mul(x, gate, t.Shape, out, true)
 	case model.Sqrt:
 		return c.sqrt(x, out)
+	case model.Neg:
+		op := &Rescale{io: io{In: []int{x}}, M: -1, D: []int64{1}}
+		c.define(out, c.emit(op, &op.Res, out, t.DType, t.Shape, t.Scale, t.maxAbs()))
+		return nil
 	}
 	return errUnsupported("%s", u.Fn)
 }

@@ -196,7 +196,7 @@ func lowerPool(c *compiler, n *model.Node) error {
 		for j, g := range groups {
 			labels[j] = make([]int64, len(g))
 			for k, i := range g {
-				labels[j][k] = int64(i)
+				labels[j][k] = p.IndexLabel(t.Shape, i)
 			}
 		}
 		am := &ArgMax{io: io{In: []int{x}}, Groups: groups, Labels: labels}

@@ -178,8 +178,8 @@ func (m *Mul) eval(_ *Program, in [][]int64) ([]int64, error) {
 	return out, nil
 }
 
-// Rescale is out = floor((x·M + ⌊D/2⌋)/D) with constants M ≥ 1, D ≥ 1: a
-// rounded (half up) multiplication by M/D. D has one entry, or one per
+// Rescale is out = floor((x·M + ⌊D/2⌋)/D) with constants M ≠ 0, D ≥ 1: a
+// rounded (half up) multiplication by M/D (Neg is M = −1, D = 1). D has one entry, or one per
 // element (average pooling). A rescale by 2^-k is M = 1, D = 2^k; a circuit
 // checks it as x·M + ⌊D/2⌋ = out·D + r with 0 ≤ r < D and out within Bits.
 type Rescale struct {

@@ -27,14 +27,14 @@ var converters = map[string]converter{
 	// elementwise.go
 	"Relu": unary(model.Relu), "Sigmoid": unary(model.Sigmoid), "Tanh": unary(model.Tanh),
 	"Exp": unary(model.Exp), "Erf": unary(model.Erf), "Sqrt": unary(model.Sqrt),
-	"Neg": unary(model.Neg), "Abs": unary(model.Abs),
+	"Neg":       unary(model.Neg),
 	"LeakyRelu": leakyRelu, "Gelu": gelu, "Clip": clip, "Pow": pow,
 	"Add": binaryOp(model.Add), "Sub": binaryOp(model.Sub), "Mul": binaryOp(model.Mul), "Div": binaryOp(model.Div),
 	"Equal": binaryOp(model.Equal), "Less": binaryOp(model.Less), "Greater": binaryOp(model.Greater),
 	"Where": where, "Cast": cast,
 	// layout.go
 	"Reshape": reshape, "Flatten": flatten, "Squeeze": squeeze, "Unsqueeze": unsqueeze,
-	"Identity": identity, "Dropout": identity, "Transpose": transpose, "Slice": slice, "Concat": concat,
+	"Identity": identity, "Dropout": dropout, "Transpose": transpose, "Slice": slice, "Concat": concat,
 	"Pad": pad, "Gather": gather, "Expand": expand,
 	// shape.go: ops that only make constants
 	"Constant": constant, "Shape": shapeOp, "ConstantOfShape": constantOfShape, "Range": rangeOp,

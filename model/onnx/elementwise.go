@@ -66,8 +66,8 @@ func pow(c *nodeCtx) (result, error) {
 	if c.consts[0] != nil && c.consts[1] != nil {
 		return opOn(&model.Binary{Kind: model.Pow}, 0, 1)
 	}
-	if c.consts[1] == nil {
-		return result{}, fmt.Errorf("the exponent (input %q) is computed at run time; zkai supports Pow with a constant exponent only", c.n.GetInput()[1])
+	if c.consts[1] == nil && model.Size(c.in[1].Shape) != 1 {
+		return result{}, fmt.Errorf("the exponent (input %q) is a run-time tensor; zkai supports Pow with one constant exponent only", c.n.GetInput()[1])
 	}
 	e, err := c.scalarFloat(1, "exponent")
 	if err != nil {

@@ -140,6 +140,24 @@ func identity(c *nodeCtx) (result, error) {
 	return opOn(&model.Reshape{Shape: slices.Clone(c.in[0].Shape), OpName: c.n.GetOpType()}, 0)
 }
 
+// dropout is the identity at inference; training mode (an attribute in old
+// opsets, input 2 since opset 12) is refused.
+func dropout(c *nodeCtx) (result, error) {
+	if c.int("is_test", 1) == 0 && c.opset < 7 {
+		return result{}, unsupportedAttr("is_test", 0, "1 (inference)")
+	}
+	if c.optional(2) {
+		t, err := c.scalarFloat(2, "training_mode")
+		if err != nil {
+			return result{}, err
+		}
+		if t != 0 {
+			return result{}, unsupportedAttr("training_mode", true, "false (inference)")
+		}
+	}
+	return identity(c)
+}
+
 func transpose(c *nodeCtx) (result, error) {
 	if err := c.needInputs(1, 1); err != nil {
 		return result{}, err

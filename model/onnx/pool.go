@@ -18,10 +18,11 @@ func pool(isMax bool) converter {
 		if w.Kernel == nil {
 			return result{}, fmt.Errorf("attribute kernel_shape is missing")
 		}
-		if c.int("storage_order", 0) != 0 {
-			return result{}, unsupportedAttr("storage_order", c.int("storage_order", 0), "0 (row major)")
+		order := c.int("storage_order", 0)
+		if order != 0 && order != 1 {
+			return result{}, unsupportedAttr("storage_order", order, "0 (row major), 1 (column major)")
 		}
-		p := &model.Pool{Window: w, Max: isMax, CountIncludePad: c.int("count_include_pad", 0) == 1}
+		p := &model.Pool{Window: w, Max: isMax, CountIncludePad: c.int("count_include_pad", 0) == 1, ColumnMajor: order == 1}
 		outs := c.n.GetOutput()
 		p.Indices = isMax && len(outs) > 1 && outs[1] != ""
 		return opOn(p, 0)

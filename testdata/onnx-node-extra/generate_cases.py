@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+# Regenerates this directory: ONNX backend node test cases from the onnx
+# package's own generators (Debian python3-onnx 1.12, Apache-2.0), converted
+# to the JSON layout of ../onnx-node. Only cases whose ops zkai's loader knows,
+# whose tensors are float/int/bool, that are not already in ../onnx-node, and
+# that take at most 40 KB are kept.
+import glob, json, os, shutil, subprocess, sys
+import numpy as np
+np.float = float; np.int = int; np.bool = bool; np.object = object  # onnx 1.12 vs numpy ≥ 1.24
+import onnx
+from onnx import numpy_helper
+from onnx.backend.test import cmd_tools
+
+here = os.path.dirname(os.path.abspath(__file__))
+gen = "/tmp/zkai-nodegen"
+sys.argv = ["generate", "generate-data", "-o", gen]
+cmd_tools.main()
+
+SUP = set("""Add Sub Mul Div MatMul Gemm Relu LeakyRelu Sigmoid Tanh Softmax LogSoftmax Conv ConvTranspose MaxPool
+AveragePool GlobalAveragePool BatchNormalization Flatten Reshape Transpose Concat Clip ArgMax ReduceSum ReduceMean
+ReduceMax Gather Slice Squeeze Unsqueeze Pad Erf Gelu LayerNormalization Exp Sqrt Pow Where Equal Less Greater
+Identity Constant Expand Cast Shape ConstantOfShape Range Dropout Neg""".split())
+
+def load(p):
+    t = onnx.TensorProto()
+    t.ParseFromString(open(p, "rb").read())
+    return numpy_helper.to_array(t)
+
+for d in sorted(glob.glob(gen + "/node/test_*")):
+    name = os.path.basename(d)
+    if os.path.exists(os.path.join(here, "..", "onnx-node", name)):
+        continue
+    m = onnx.load(os.path.join(d, "model.onnx"))
+    if not set(n.op_type for n in m.graph.node) <= SUP:
+        continue
+    ds = os.path.join(d, "test_data_set_0")
+    key = lambda p: int(p.split("_")[-1][:-3])
+    ins = [load(p) for p in sorted(glob.glob(ds + "/input_*.pb"), key=key)]
+    outs = [load(p) for p in sorted(glob.glob(ds + "/output_*.pb"), key=key)]
+    if not all(a.dtype.kind in "fiub" and a.dtype != np.float16 and np.isfinite(a.astype(np.float64)).all() for a in ins + outs):
+        continue
+    dst = os.path.join(here, name)
+    os.makedirs(dst, exist_ok=True)
+    shutil.copy(os.path.join(d, "model.onnx"), dst)
+    json.dump({"input_data": [a.astype(np.float64).ravel().tolist() for a in ins],
+               "input_shapes": [list(a.shape) for a in ins]}, open(os.path.join(dst, "input.json"), "w"))
+    json.dump({"output_data": [a.astype(np.float64).ravel().tolist() for a in outs],
+               "output_shapes": [list(a.shape) for a in outs]}, open(os.path.join(dst, "expected.json"), "w"))
+    if sum(os.path.getsize(os.path.join(dst, f)) for f in os.listdir(dst)) > 40 << 10:
+        shutil.rmtree(dst)
