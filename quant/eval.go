@@ -60,6 +60,9 @@ func (p *Program) Eval(inputs []*model.Tensor) (*Witness, error) {
 
 // EvalInts runs the program on already quantised inputs.
 func (p *Program) EvalInts(inputs [][]int64) (*Witness, error) {
+	if len(inputs) != len(p.Inputs) {
+		return nil, fmt.Errorf("quant: got %d inputs; the program takes %d", len(inputs), len(p.Inputs))
+	}
 	w := &Witness{Values: make([][]int64, len(p.Tensors))}
 	for id, v := range p.Consts {
 		w.Values[id] = v

@@ -44,8 +44,11 @@ func uabs(a int64) uint64 {
 }
 
 func shl(a int64, k int) (int64, bool) {
-	if k == 0 {
+	switch {
+	case k == 0 || a == 0:
 		return a, true
+	case k >= 63:
+		return 0, false
 	}
 	return mulChecked(a, int64(1)<<k)
 }
@@ -197,14 +200,26 @@ func (r *Rescale) eval(_ *Program, in [][]int64) ([]int64, error) {
 		if len(r.D) > 1 {
 			d = r.D[i]
 		}
-		v, ok1 := mulChecked(x, r.M)
-		q, ok2 := roundDiv(v, d)
-		if !ok1 || !ok2 {
+		q, ok := rescaleOne(x, r.M, d)
+		if !ok {
 			return nil, errOverflow
 		}
 		out[i] = q
 	}
 	return out, nil
+}
+
+// rescaleOne is floor((x·m + ⌊d/2⌋)/d); the product may exceed int64
+// (a large m) as long as the quotient fits.
+func rescaleOne(x, m, d int64) (int64, bool) {
+	if v, ok := mulChecked(x, m); ok {
+		return roundDiv(v, d)
+	}
+	n := new(big.Int).Mul(big.NewInt(x), big.NewInt(m))
+	n.Add(n, big.NewInt(d/2))
+	q := new(big.Int)
+	q.Div(n, big.NewInt(d)) // Euclidean division = floor for d > 0
+	return q.Int64(), q.IsInt64()
 }
 
 // DivVar divides two tensors: with N = A·2^ShA and D = B·2^ShB, out is
@@ -487,6 +502,9 @@ func (*ReduceMax) Kind() string { return "ReduceMax" }
 func (r *ReduceMax) eval(_ *Program, in [][]int64) ([]int64, error) {
 	out := make([]int64, len(r.Groups))
 	for j, g := range r.Groups {
+		if len(g) == 0 {
+			return nil, fmt.Errorf("maximum of an empty group (output %d)", j)
+		}
 		out[j] = in[0][g[argmax(in[0], g, false)]]
 	}
 	return out, nil
@@ -518,6 +536,9 @@ func (*ArgMax) Kind() string { return "ArgMax" }
 func (a *ArgMax) eval(_ *Program, in [][]int64) ([]int64, error) {
 	out := make([]int64, len(a.Groups))
 	for j, g := range a.Groups {
+		if len(g) == 0 {
+			return nil, fmt.Errorf("argmax of an empty group (output %d)", j)
+		}
 		p := argmax(in[0], g, a.Last)
 		out[j] = int64(p)
 		if a.Labels != nil {

@@ -241,7 +241,6 @@ func TestShl(t *testing.T) {
 // 0 instead of an overflow error (Add, Compare, Where, DivVar and Table all
 // align operands with shl).
 func TestShlWideShiftBug(t *testing.T) {
-	t.Skip("BUG: shl(a, k) with k ≥ 64 returns (0, true) — int64(1)<<k is 0 — so Add/Compare/Where/DivVar/Table with a shift ≥ 64 silently produce 0 instead of an overflow error")
 	for _, k := range []int{64, 65, 100} {
 		if got, ok := shl(1, k); ok {
 			t.Errorf("shl(1, %d) = %d, ok; want overflow", k, got)
@@ -256,7 +255,6 @@ func TestShlWideShiftBug(t *testing.T) {
 // bits.Len(m)+1 for an integer m. The sound direction (never too small) is
 // checked in TestBoundBitsSound; this test checks it is exact.
 func TestBoundBitsExact(t *testing.T) {
-	t.Skip("BUG: boundBits(2^k−1) returns k+2 instead of k+1 (the 1+1e-12 guard turns an exact log2 into the next integer), so every op whose bound is an input's maxAbs() (Relu, Clip, Move, broadcast, Cast, MaxPool, ReduceMax, Gather) gains one bit per op, and Compare/bool tensors get 3 bits")
 	for _, m := range []int64{1, 2, 3, 7, 8, 255, 1<<23 - 1, 1 << 23, 1<<40 - 1} {
 		want := bits.Len64(uint64(m)) + 1
 		if got := boundBits(float64(m)); got != want {
@@ -608,7 +606,6 @@ func TestArgMax(t *testing.T) {
 // (lowerReduce/lowerArgMax reject them), so this only affects hand-built or
 // deserialised programs.
 func TestEmptyGroupBug(t *testing.T) {
-	t.Skip("BUG: ReduceMax over an empty group panics (index out of range in eval) instead of returning an error; ArgMax over an empty group returns 0")
 	for _, op := range []Op{
 		&ReduceMax{io: ioN(1), Groups: [][]int{{}}},
 		&ArgMax{io: ioN(1), Groups: [][]int{{}}},
@@ -858,7 +855,6 @@ func TestQuantizeInputs(t *testing.T) {
 // TestEvalIntsInputCountBug: EvalInts indexes inputs[k] for every program
 // input without checking the count.
 func TestEvalIntsInputCountBug(t *testing.T) {
-	t.Skip("BUG: Program.EvalInts panics (index out of range) when given fewer input slices than the program has inputs, instead of returning an error as QuantizeInputs does")
 	p := progFor(&Add{io: ioN(2)}, 1, free, []int64{0}, []int64{0})
 	defer func() {
 		if r := recover(); r != nil {

@@ -86,8 +86,8 @@ func boundBits(m float64) int {
 	if m < 1 {
 		return 1
 	}
-	// the factor guards against float64 rounding just below a power of two
-	return int(math.Ceil(math.Log2(m+1)*(1+1e-12))) + 1
+	_, exp := math.Frexp(math.Ceil(m)) // ⌈m⌉ = f·2^exp, f ∈ [½, 1): exp is its bit length
+	return exp + 1
 }
 
 // maxAbs is the largest magnitude a tensor's bound allows.
