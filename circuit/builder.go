@@ -38,8 +38,9 @@ type builder struct {
 // Build adds the constraints of p to api. inputs holds the values of
 // p.Inputs; weights, the witness values of constant tensors kept private
 // (by tensor id) — every other constant is a circuit constant. It returns
-// the values of p.Outputs. Witness values (inputs, private weights) are
-// range-checked to their declared widths.
+// the values of p.Outputs. Inputs are range-checked to their declared
+// widths; private weights must already be constrained to theirs (the
+// weight commitment's lane checks do that).
 func Build(api frontend.API, p *quant.Program, inputs [][]frontend.Variable, weights map[int][]frontend.Variable) ([][]frontend.Variable, error) {
 	b := &builder{api: api, rc: rangecheck.New(api), p: p, vals: make([][]frontend.Variable, len(p.Tensors)),
 		tables: map[string]logderivlookup.Table{}}
@@ -50,9 +51,6 @@ func Build(api frontend.API, p *quant.Program, inputs [][]frontend.Variable, wei
 		if w, ok := weights[id]; ok {
 			if len(w) != len(v) {
 				return nil, fmt.Errorf("circuit: weight tensor %q has %d values; want %d", p.Tensors[id].Name, len(w), len(v))
-			}
-			for _, x := range w {
-				b.checkSigned(x, p.Tensors[id].Bits)
 			}
 			b.vals[id] = w
 			continue

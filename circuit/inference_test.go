@@ -1,6 +1,7 @@
 package circuit
 
 import (
+	"math/big"
 	"path/filepath"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/zkai-dev/zkai/engine"
 	"github.com/zkai-dev/zkai/input"
+	"github.com/zkai-dev/zkai/quant"
 )
 
 func TestFixtureSolves(t *testing.T) {
@@ -39,10 +41,19 @@ func TestFixtureSolves(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Logf("constraints %d", ccs.GetNbConstraints())
-				if err := test.IsSolved(c, c.Assign(r.Witness), ecc.BN254.ScalarField()); err != nil {
+				if err := test.IsSolved(c, mustAssign(t, c, r.Witness), ecc.BN254.ScalarField()); err != nil {
 					t.Fatal(err)
 				}
 			})
 		}
 	}
+}
+
+func mustAssign(t *testing.T, c *Inference, w *quant.Witness) *Inference {
+	t.Helper()
+	a, err := c.Assign(w, big.NewInt(7), Secrets{ModelSalt: big.NewInt(11), InputSalt: big.NewInt(13), OutputSalt: big.NewInt(17)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

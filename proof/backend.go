@@ -290,3 +290,52 @@ func Bytes(w io.WriterTo) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// ReadCCS decodes a constraint system written by WriteTo.
+func ReadCCS(b Backend, r io.Reader) (constraint.ConstraintSystem, error) {
+	var ccs constraint.ConstraintSystem
+	switch b {
+	case Groth16:
+		ccs = groth16.NewCS(ecc.BN254)
+	case Plonk:
+		ccs = plonk.NewCS(ecc.BN254)
+	default:
+		return nil, fmt.Errorf("proof: unknown backend %q", b)
+	}
+	if _, err := ccs.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("proof: reading the constraint system: %v", err)
+	}
+	return ccs, nil
+}
+
+// ReadPK decodes a proving key written by WriteTo.
+func ReadPK(b Backend, r io.Reader) (io.WriterTo, error) {
+	switch b {
+	case Groth16:
+		pk := groth16.NewProvingKey(ecc.BN254)
+		if _, err := pk.ReadFrom(r); err != nil {
+			return nil, fmt.Errorf("proof: reading the proving key: %v", err)
+		}
+		return pk, nil
+	case Plonk:
+		pk := plonk.NewProvingKey(ecc.BN254)
+		if _, err := pk.ReadFrom(r); err != nil {
+			return nil, fmt.Errorf("proof: reading the proving key: %v", err)
+		}
+		return pk, nil
+	}
+	return nil, fmt.Errorf("proof: unknown backend %q", b)
+}
+
+// ReadSRS reads a PLONK SRS file: the canonical KZG SRS followed by its
+// Lagrange form, both in gnark-crypto's encoding (as WriteSRS writes).
+func ReadSRS(r io.Reader) (*SRS, error) {
+	c, l := kzg.NewSRS(ecc.BN254), kzg.NewSRS(ecc.BN254)
+	if _, err := c.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("proof: reading the canonical SRS: %v", err)
+	}
+	if _, err := l.ReadFrom(r); err != nil {
+		return nil, fmt.Errorf("proof: reading the Lagrange SRS: %v", err)
+	}
+	return &SRS{Canonical: c, Lagrange: l}, nil
+}

@@ -1,0 +1,128 @@
+// Package inference is the statement "this output came from the registered
+// model on some input": it compiles a model into a directory of artifacts
+// (EZKL-style named files), runs setup, proves one input and verifies a
+// bundle with nothing but the verifying key.
+//
+// A compiled directory holds:
+//
+//	settings.json            fixed-point settings plus a "compile" section (statement,
+//	                         backend, visibility, model and circuit digests) and, after
+//	                         setup, a "setup" section (key digests, SRS provenance)
+//	model.onnx               the model, so proving needs nothing else
+//	circuit                  the constraint system (gnark serialization)
+//	model.commitment.json    private weights: the public weight commitment (the model's identity)
+//	model.opening.json       private weights: its salt — keep it secret
+//	pk, vk                   after setup
+package inference
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+
+	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/proof"
+)
+
+// Statement is the bundle's statement name.
+const Statement = "inference"
+
+// File names inside a compiled directory.
+const (
+	SettingsFile   = "settings.json"
+	ModelFile      = "model.onnx"
+	CircuitFile    = "circuit"
+	CommitmentFile = "model.commitment.json"
+	OpeningFile    = "model.opening.json"
+	PKFile         = "pk"
+	VKFile         = "vk"
+)
+
+// CompileInfo is settings.json's "compile" section.
+type CompileInfo struct {
+	Statement     string          `json:"statement"`
+	Backend       proof.Backend   `json:"backend"`
+	Visibility    circuit.Options `json:"visibility"`
+	ModelDigest   string          `json:"model_digest"`
+	CircuitDigest string          `json:"circuit_digest"`
+	Constraints   int             `json:"constraints"`
+	PublicInputs  int             `json:"public_inputs"`
+}
+
+// SetupInfo is settings.json's "setup" section.
+type SetupInfo struct {
+	PKDigest string `json:"pk_digest"`
+	VKDigest string `json:"vk_digest"`
+	// Trust says who must have run the setup for proofs to mean anything.
+	Trust string `json:"trust"`
+	// Insecure is set when the setup can be forged by its runner in a way
+	// no verifier can accept (a locally generated PLONK SRS).
+	Insecure string `json:"insecure,omitempty"`
+}
+
+// ModelCommitment is model.commitment.json: public, the model's identity.
+type ModelCommitment struct {
+	Format      string `json:"format"` // zkai-model-commitment/1
+	Scheme      string `json:"scheme"` // zkai-commit/1
+	Commitment  string `json:"commitment"`
+	ModelDigest string `json:"model_digest"`
+	Weights     int    `json:"weights"`
+}
+
+// ModelOpening is model.opening.json: the salt; keep it secret.
+type ModelOpening struct {
+	Format     string `json:"format"` // zkai-model-opening/1
+	Commitment string `json:"commitment"`
+	Salt       string `json:"salt"`
+}
+
+// ContextField binds a caller-chosen context string (a nonce against
+// replay) as a field element: sha256("zkai-context/1\x00" ‖ s) mod p, or 0
+// when there is none.
+func ContextField(s *string) *big.Int {
+	if s == nil {
+		return new(big.Int)
+	}
+	h := sha256.Sum256(append([]byte("zkai-context/1\x00"), *s...))
+	v := new(big.Int).SetBytes(h[:])
+	return v.Mod(v, proof.Field())
+}
+
+func writeJSON(path string, v any, mode os.FileMode) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), mode); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return fmt.Errorf("%s does not exist; is %s a compiled directory (zkai compile)?", path, filepath.Dir(path))
+		}
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s is not valid JSON: %v", path, err)
+	}
+	return nil
+}
+
+func decimal(v *big.Int) string { return v.String() }
+
+// parseField reads a decimal field element.
+func parseField(s string) (*big.Int, error) {
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok || v.Sign() < 0 || v.Cmp(proof.Field()) >= 0 {
+		return nil, fmt.Errorf("%q is not a field element in decimal", s)
+	}
+	return v, nil
+}

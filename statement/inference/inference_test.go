@@ -1,0 +1,239 @@
+package inference
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/engine"
+	"github.com/zkai-dev/zkai/input"
+	"github.com/zkai-dev/zkai/proof"
+)
+
+const irisModel = "../../testdata/models/iris_logreg/model.onnx"
+
+func loadInput(t *testing.T, name string) *input.File {
+	t.Helper()
+	in, err := input.Load(filepath.Join("../../testdata/models", name, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// pipeline compiles, sets up and proves the iris model.
+func pipeline(t *testing.T, vis circuit.Options, backend proof.Backend, context *string) (dir string, p *Proven) {
+	t.Helper()
+	dir = t.TempDir()
+	if _, err := Compile(irisModel, engine.Options{}, vis, backend, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunSetup(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prove(dir, loadInput(t, "iris_logreg"), context, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, p
+}
+
+func marshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func readVK(t *testing.T, dir string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, VKFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestEndToEndModes(t *testing.T) {
+	modes := []circuit.Options{
+		{Weights: circuit.Private, Input: circuit.Private, Output: circuit.Public},
+		{Weights: circuit.Public, Input: circuit.Public, Output: circuit.Public},
+		{Weights: circuit.Private, Input: circuit.Hashed, Output: circuit.Hashed},
+	}
+	for _, vis := range modes {
+		for _, backend := range []proof.Backend{proof.Groth16, proof.Plonk} {
+			name := string(backend) + "/" + string(vis.Weights) + "-" + string(vis.Input) + "-" + string(vis.Output)
+			t.Run(name, func(t *testing.T) {
+				if testing.Short() && backend == proof.Plonk {
+					t.Skip("PLONK in -short mode")
+				}
+				dir, p := pipeline(t, vis, backend, nil)
+				r := Verify(marshal(t, p.Bundle), readVK(t, dir), "")
+				if !r.Valid {
+					t.Fatalf("valid bundle rejected: %s", r.Reason)
+				}
+				if (backend == proof.Plonk) != (r.Insecure != "") {
+					t.Fatalf("insecure = %q", r.Insecure)
+				}
+				if vis.Output == circuit.Public {
+					// the proven outputs are exactly the fixed-point run's
+					for i, o := range p.Public.Outputs {
+						for j, x := range o.Data {
+							if x != p.Result.Outputs[i].Data[j] {
+								t.Fatalf("proven output %v differs from the run's %v", x, p.Result.Outputs[i].Data[j])
+							}
+						}
+					}
+				}
+				if (vis.Input == circuit.Hashed || vis.Output == circuit.Hashed) != (p.Opening != nil) {
+					t.Fatal("opening file expected exactly when something is hashed")
+				}
+			})
+		}
+	}
+}
+
+// TestTamper: every byte of the proof, every public value, and the
+// verifying key are tamper-evident.
+func TestTamper(t *testing.T) {
+	ctx := "nonce-X"
+	dir, p := pipeline(t, circuit.Options{Weights: circuit.Private, Input: circuit.Public, Output: circuit.Public}, proof.Groth16, &ctx)
+	vk := readVK(t, dir)
+	good := marshal(t, p.Bundle)
+	if r := Verify(good, vk, ""); !r.Valid {
+		t.Fatalf("valid bundle rejected: %s", r.Reason)
+	}
+	proofBytes, _ := p.Bundle.ProofBytes()
+	for i := range proofBytes {
+		bad := bytes.Clone(proofBytes)
+		bad[i] ^= 0x80
+		b := *p.Bundle
+		b.Proof = base64.StdEncoding.EncodeToString(bad)
+		if Verify(marshal(t, &b), vk, "").Valid {
+			t.Fatalf("proof byte %d flipped: accepted", i)
+		}
+	}
+	// every public field element, one at a time
+	mutate := func(f func(pub *Public)) bool {
+		var pub Public
+		if err := json.Unmarshal(p.Bundle.Public, &pub); err != nil {
+			t.Fatal(err)
+		}
+		f(&pub)
+		b := *p.Bundle
+		b.Public = marshal(t, &pub)
+		return Verify(marshal(t, &b), vk, "").Valid
+	}
+	inc := func(s string) string {
+		v, _ := new(big.Int).SetString(s, 10)
+		return v.Add(v, big.NewInt(1)).Mod(v, proof.Field()).String()
+	}
+	for k := range p.Public.Outputs {
+		for i := range p.Public.Outputs[k].Field {
+			if mutate(func(pub *Public) {
+				pub.Outputs[k].Field[i] = inc(pub.Outputs[k].Field[i])
+				pub.Outputs[k].Data[i] += 1.0 / float64(int64(1)<<pub.Outputs[k].Scale)
+			}) {
+				t.Fatalf("output %d field %d changed: accepted", k, i)
+			}
+			if mutate(func(pub *Public) { pub.Outputs[k].Data[i] += 0.5 }) {
+				t.Fatalf("output %d data %d changed without its field: accepted", k, i)
+			}
+		}
+	}
+	for i := range p.Public.Input.Tensors[0].Field {
+		if mutate(func(pub *Public) {
+			pub.Input.Tensors[0].Field[i] = inc(pub.Input.Tensors[0].Field[i])
+			pub.Input.Tensors[0].Data[i] += 1.0 / float64(int64(1)<<pub.Input.Tensors[0].Scale)
+		}) {
+			t.Fatalf("input field %d changed: accepted", i)
+		}
+	}
+	if mutate(func(pub *Public) { pub.Model.Commitment = inc(pub.Model.Commitment) }) {
+		t.Fatal("model commitment changed: accepted")
+	}
+	other := "nonce-Y"
+	if mutate(func(pub *Public) { pub.Context = &other }) {
+		t.Fatal("proof bound to context X accepted for context Y")
+	}
+	if mutate(func(pub *Public) { pub.Context = nil }) {
+		t.Fatal("proof bound to a context accepted without it")
+	}
+	// the verifying key: every byte flip changes its digest
+	for _, i := range []int{0, len(vk) / 2, len(vk) - 1} {
+		bad := bytes.Clone(vk)
+		bad[i] ^= 1
+		if r := Verify(good, bad, ""); r.Valid || !strings.Contains(r.Reason, "digest") {
+			t.Fatalf("vk byte %d flipped: %+v", i, r)
+		}
+	}
+	// a vk of another circuit (public weights)
+	dir2, _ := pipeline(t, circuit.Options{Weights: circuit.Public, Input: circuit.Public, Output: circuit.Public}, proof.Groth16, nil)
+	if Verify(good, readVK(t, dir2), "").Valid {
+		t.Fatal("vk of another circuit accepted")
+	}
+	// expected model
+	var mc ModelCommitment
+	if err := readJSON(filepath.Join(dir, CommitmentFile), &mc); err != nil {
+		t.Fatal(err)
+	}
+	if r := Verify(good, vk, mc.Commitment); !r.Valid {
+		t.Fatalf("expected model rejected: %s", r.Reason)
+	}
+	dir3, _ := pipeline(t, circuit.Options{Weights: circuit.Private, Input: circuit.Public, Output: circuit.Public}, proof.Groth16, nil)
+	var mc3 ModelCommitment
+	if err := readJSON(filepath.Join(dir3, CommitmentFile), &mc3); err != nil {
+		t.Fatal(err)
+	}
+	if mc3.Commitment == mc.Commitment {
+		t.Fatal("two compiles of the same weights share a salt")
+	}
+	if Verify(good, vk, mc3.Commitment).Valid {
+		t.Fatal("proof for model A accepted as model B")
+	}
+}
+
+// TestBadBundles: malformed bundles are invalid with a reason, never a panic.
+func TestBadBundles(t *testing.T) {
+	dir, p := pipeline(t, circuit.Options{Weights: circuit.Public, Input: circuit.Private, Output: circuit.Public}, proof.Groth16, nil)
+	vk := readVK(t, dir)
+	good := marshal(t, p.Bundle)
+	proofBytes, _ := p.Bundle.ProofBytes()
+	variants := map[string][]byte{
+		"not json":        []byte("hello"),
+		"empty":           nil,
+		"truncated":       good[:len(good)/2],
+		"unknown format":  bytes.Replace(good, []byte(`"zkai-bundle/1"`), []byte(`"zkai-bundle/9"`), 1),
+		"wrong curve":     bytes.Replace(good, []byte(`"bn254"`), []byte(`"bls12-381"`), 1),
+		"truncated proof": withProof(t, p, proofBytes[:len(proofBytes)-4]),
+		"padded proof":    withProof(t, p, append(bytes.Clone(proofBytes), 0, 0, 0, 0)),
+		"huge count":      withProof(t, p, hugeCount(proofBytes)),
+		"trailing data":   append(bytes.Clone(good), []byte(" {}")...),
+	}
+	for name, b := range variants {
+		if r := Verify(b, vk, ""); r.Valid || r.Reason == "" {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+}
+
+func withProof(t *testing.T, p *Proven, pb []byte) []byte {
+	b := *p.Bundle
+	b.Proof = base64.StdEncoding.EncodeToString(pb)
+	return marshal(t, &b)
+}
+
+// hugeCount sets the Groth16 commitment count prefix to 2^32−1.
+func hugeCount(pb []byte) []byte {
+	b := bytes.Clone(pb)
+	copy(b[128:132], []byte{0xff, 0xff, 0xff, 0xff})
+	return b
+}

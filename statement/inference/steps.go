@@ -1,0 +1,399 @@
+package inference
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+
+	"github.com/consensys/gnark/constraint"
+
+	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/commit"
+	"github.com/zkai-dev/zkai/engine"
+	"github.com/zkai-dev/zkai/input"
+	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/quant"
+)
+
+// Compiled describes a compiled directory.
+type Compiled struct {
+	Dir         string
+	Info        CompileInfo
+	Commitment  *ModelCommitment // private weights only
+	Settings    *quant.Settings
+	Constraints int
+}
+
+// Compile converts a model into a compiled directory (see the package doc).
+func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend proof.Backend, dir string) (*Compiled, error) {
+	modelBytes, err := os.ReadFile(modelPath)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("model file %s does not exist", modelPath)
+		}
+		return nil, err
+	}
+	m, err := engine.Open(modelPath, eopt)
+	if err != nil {
+		return nil, err
+	}
+	c, err := circuit.NewInference(m.Program, vis)
+	if err != nil {
+		return nil, err
+	}
+	ccs, err := proof.Compile(backend, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	ccsBytes, err := proof.Bytes(ccs)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, CircuitFile), ccsBytes, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ModelFile), modelBytes, 0o644); err != nil {
+		return nil, err
+	}
+	out := &Compiled{Dir: dir, Settings: m.Settings, Constraints: ccs.GetNbConstraints()}
+	out.Info = CompileInfo{Statement: Statement, Backend: backend, Visibility: vis, ModelDigest: proof.Digest(modelBytes),
+		CircuitDigest: proof.Digest(ccsBytes), Constraints: ccs.GetNbConstraints(), PublicInputs: ccs.GetNbPublicVariables() - 1}
+	if vis.Weights == circuit.Private {
+		salt, err := commit.NewSalt()
+		if err != nil {
+			return nil, err
+		}
+		h, err := commit.Commit(commit.DomainWeights, weightTensors(m.Program), salt)
+		if err != nil {
+			return nil, err
+		}
+		out.Commitment = &ModelCommitment{Format: "zkai-model-commitment/1", Scheme: "zkai-commit/1", Commitment: decimal(h),
+			ModelDigest: out.Info.ModelDigest, Weights: m.Program.Stats().Weights}
+		if err := writeJSON(filepath.Join(dir, CommitmentFile), out.Commitment, 0o644); err != nil {
+			return nil, err
+		}
+		if err := writeJSON(filepath.Join(dir, OpeningFile), ModelOpening{Format: "zkai-model-opening/1", Commitment: decimal(h), Salt: decimal(salt)}, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	if err := saveSettings(dir, m.Settings, &out.Info, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func weightTensors(p *quant.Program) []commit.Tensor {
+	ts := make([]commit.Tensor, len(p.Weights))
+	for k, id := range p.Weights {
+		ts[k] = commit.Tensor{Values: p.Consts[id], Bits: p.Tensors[id].Bits}
+	}
+	return ts
+}
+
+func saveSettings(dir string, s *quant.Settings, ci *CompileInfo, si *SetupInfo) error {
+	if s.Extra == nil {
+		s.Extra = map[string]json.RawMessage{}
+	}
+	for k, v := range map[string]any{"compile": ci, "setup": si} {
+		if v == nil || (k == "setup" && si == nil) {
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		s.Extra[k] = b
+	}
+	b, err := s.Marshal()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, SettingsFile), append(b, '\n'), 0o644)
+}
+
+// Dir is an opened compiled directory.
+type Dir struct {
+	Path     string
+	Settings *quant.Settings
+	Info     CompileInfo
+	Setup    *SetupInfo
+}
+
+// Open reads a compiled directory's settings.
+func Open(dir string) (*Dir, error) {
+	path := filepath.Join(dir, SettingsFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("%s has no %s; compile the model first (zkai compile MODEL -o %s)", dir, SettingsFile, dir)
+	}
+	s, err := quant.LoadSettings(path)
+	if err != nil {
+		return nil, err
+	}
+	d := &Dir{Path: dir, Settings: s}
+	raw, ok := s.Extra["compile"]
+	if !ok {
+		return nil, fmt.Errorf("%s has no compile section; it was not written by zkai compile", path)
+	}
+	if err := json.Unmarshal(raw, &d.Info); err != nil {
+		return nil, fmt.Errorf("%s: compile section: %v", path, err)
+	}
+	if d.Info.Statement != Statement {
+		return nil, fmt.Errorf("%s was compiled for the %q statement, not %q", dir, d.Info.Statement, Statement)
+	}
+	if raw, ok := s.Extra["setup"]; ok {
+		d.Setup = &SetupInfo{}
+		if err := json.Unmarshal(raw, d.Setup); err != nil {
+			return nil, fmt.Errorf("%s: setup section: %v", path, err)
+		}
+	}
+	return d, nil
+}
+
+func (d *Dir) file(name string) string { return filepath.Join(d.Path, name) }
+
+// readCCS reads the compiled circuit, checking its digest.
+func (d *Dir) readCCS() (constraint.ConstraintSystem, error) {
+	b, err := os.ReadFile(d.file(CircuitFile))
+	if err != nil {
+		return nil, err
+	}
+	if proof.Digest(b) != d.Info.CircuitDigest {
+		return nil, fmt.Errorf("%s does not match the digest in settings.json; recompile", d.file(CircuitFile))
+	}
+	return proof.ReadCCS(d.Info.Backend, bytes.NewReader(b))
+}
+
+// TrustGroth16 and TrustPlonk state who must run setup for proofs to mean
+// anything (they go into settings.json and the CLI's warnings).
+const (
+	TrustGroth16 = "groth16: whoever ran this setup can forge proofs for this circuit; only the verifier (or a multi-party ceremony) may run it"
+	TrustPlonk   = "plonk: sound if the SRS comes from a public ceremony"
+)
+
+// RunSetup runs the backend's setup for a compiled directory and writes pk
+// and vk. srs is the PLONK SRS from a ceremony; nil generates one locally
+// (insecure: recorded in settings.json and in every bundle).
+func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
+	d, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	ccs, err := d.readCCS()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := proof.Setup(d.Info.Backend, ccs, srs)
+	if err != nil {
+		return nil, err
+	}
+	si := &SetupInfo{Trust: TrustGroth16}
+	if d.Info.Backend == proof.Plonk {
+		si.Trust = TrustPlonk
+		if keys.Insecure {
+			si.Insecure = "locally generated PLONK SRS: whoever generated it can forge proofs; pass --srs with a ceremony's SRS"
+		}
+	}
+	pkBytes, err := proof.Bytes(keys.PK)
+	if err != nil {
+		return nil, err
+	}
+	vkBytes, err := proof.Bytes(keys.VK)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(d.file(PKFile), pkBytes, 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(d.file(VKFile), vkBytes, 0o644); err != nil {
+		return nil, err
+	}
+	si.PKDigest, si.VKDigest = proof.Digest(pkBytes), proof.Digest(vkBytes)
+	return si, saveSettings(dir, d.Settings, &d.Info, si)
+}
+
+// Opening is PROOF.opening.json: the salts of what a bundle commits to.
+type Opening struct {
+	Format           string `json:"format"` // zkai-inference-opening/1
+	InputCommitment  string `json:"input_commitment,omitempty"`
+	InputSalt        string `json:"input_salt,omitempty"`
+	OutputCommitment string `json:"output_commitment,omitempty"`
+	OutputSalt       string `json:"output_salt,omitempty"`
+}
+
+// Proven is the result of Prove.
+type Proven struct {
+	Bundle  *proof.Bundle
+	Public  *Public
+	Opening *Opening // nil when nothing is hashed
+	Result  *engine.RunResult
+}
+
+// Prove proves one input with a compiled, set-up directory.
+func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Proven, error) {
+	d, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if d.Setup == nil {
+		return nil, fmt.Errorf("%s has no keys; run zkai setup %s first", dir, dir)
+	}
+	modelBytes, err := os.ReadFile(d.file(ModelFile))
+	if err != nil {
+		return nil, err
+	}
+	if proof.Digest(modelBytes) != d.Info.ModelDigest {
+		return nil, fmt.Errorf("%s does not match the digest in settings.json", d.file(ModelFile))
+	}
+	m, err := engine.Open(d.file(ModelFile), engine.Options{Input: in, SettingsFile: d.file(SettingsFile)})
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.Run(in.Data)
+	if err != nil {
+		return nil, err
+	}
+	c, err := circuit.NewInference(m.Program, d.Info.Visibility)
+	if err != nil {
+		return nil, err
+	}
+	var s circuit.Secrets
+	var op Opening
+	if d.Info.Visibility.Weights == circuit.Private {
+		var o ModelOpening
+		if err := readJSON(d.file(OpeningFile), &o); err != nil {
+			return nil, err
+		}
+		if s.ModelSalt, err = parseField(o.Salt); err != nil {
+			return nil, fmt.Errorf("%s: salt: %v", d.file(OpeningFile), err)
+		}
+	}
+	hashed := false
+	if d.Info.Visibility.Input == circuit.Hashed {
+		if s.InputSalt, err = commit.NewSalt(); err != nil {
+			return nil, err
+		}
+		hashed = true
+	}
+	if d.Info.Visibility.Output == circuit.Hashed {
+		if s.OutputSalt, err = commit.NewSalt(); err != nil {
+			return nil, err
+		}
+		hashed = true
+	}
+	a, err := c.Assign(r.Witness, ContextField(context), s)
+	if err != nil {
+		return nil, err
+	}
+	if d.Info.Visibility.Weights == circuit.Private {
+		var mc ModelCommitment
+		if err := readJSON(d.file(CommitmentFile), &mc); err != nil {
+			return nil, err
+		}
+		if decimal(a.ModelCommitment[0].(*big.Int)) != mc.Commitment {
+			return nil, fmt.Errorf("the weights and salt do not open %s; the directory is inconsistent", d.file(CommitmentFile))
+		}
+	}
+	ccs, err := d.readCCS()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(d.file(PKFile))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pk, err := proof.ReadPK(d.Info.Backend, bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	proofBytes, _, err := proof.Prove(d.Info.Backend, ccs, pk, a)
+	if err != nil {
+		return nil, err
+	}
+	pub := newPublic(m.Program, r.Witness, a, context)
+	b, err := proof.NewBundle(Statement, d.Info.Backend, d.Setup.VKDigest, pub, proofBytes, zkaiVersion)
+	if err != nil {
+		return nil, err
+	}
+	b.InsecureSetup = d.Setup.Insecure
+	out := &Proven{Bundle: b, Public: pub, Result: r}
+	if hashed {
+		op.Format = "zkai-inference-opening/1"
+		if s.InputSalt != nil {
+			op.InputCommitment, op.InputSalt = pub.Input.Commitment, decimal(s.InputSalt)
+		}
+		if s.OutputSalt != nil {
+			op.OutputCommitment, op.OutputSalt = pub.OutputCommitment, decimal(s.OutputSalt)
+		}
+		out.Opening = &op
+	}
+	return out, nil
+}
+
+// Result is what Verify reports.
+type Result struct {
+	Valid     bool    `json:"valid"`
+	Reason    string  `json:"reason"`
+	Statement string  `json:"statement"`
+	VKDigest  string  `json:"vk_digest"`
+	Insecure  string  `json:"insecure_setup,omitempty"`
+	Public    *Public `json:"public"`
+}
+
+// Verify checks a bundle against a verifying key. expectModel, when set,
+// is the model commitment the caller trusts; the proof must be for it.
+// The result says valid or why not.
+func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
+	res := &Result{}
+	fail := func(format string, args ...any) *Result {
+		res.Reason = fmt.Sprintf(format, args...)
+		return res
+	}
+	b, err := proof.ParseBundle(bundleBytes)
+	if err != nil {
+		return fail("%v", err)
+	}
+	res.Statement, res.VKDigest, res.Insecure = b.Statement, b.VKDigest, b.InsecureSetup
+	if b.Statement != Statement {
+		return fail("bundle is for the %q statement; this verifier checks %q", b.Statement, Statement)
+	}
+	if got := proof.Digest(vkBytes); got != b.VKDigest {
+		return fail("the verifying key's digest %s is not the bundle's %s: the proof is for another circuit or key", got, b.VKDigest)
+	}
+	var pub Public
+	dec := json.NewDecoder(bytes.NewReader(b.Public))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&pub); err != nil {
+		return fail("public values: %v", err)
+	}
+	res.Public = &pub
+	if expectModel != "" {
+		if pub.Model.Weights != circuit.Private || pub.Model.Commitment != expectModel {
+			return fail("the proof is for model %q, not the expected %q", pub.Model.Commitment, expectModel)
+		}
+	}
+	vec, err := pub.Vector()
+	if err != nil {
+		return fail("public values: %v", err)
+	}
+	vk, err := proof.ReadVK(b.Backend, vkBytes)
+	if err != nil {
+		return fail("%v", err)
+	}
+	proofBytes, err := b.ProofBytes()
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := proof.Verify(b.Backend, vk, proofBytes, vec); err != nil {
+		return fail("the proof does not verify: %v", err)
+	}
+	res.Valid, res.Reason = true, "the proof verifies"
+	return res
+}
