@@ -66,10 +66,10 @@ type Inference struct {
 	Output           [][]frontend.Variable `gnark:",public"`
 	OutputCommitment []frontend.Variable   `gnark:",public"`
 
-	PrivateInput  [][]frontend.Variable `gnark:",secret"`
-	Weights       [][]frontend.Variable `gnark:",secret"`
-	HiddenOutput  [][]frontend.Variable `gnark:",secret"`
-	Salts         []frontend.Variable   `gnark:",secret"` // model, input, output (those committed)
+	PrivateInput [][]frontend.Variable `gnark:",secret"`
+	Weights      [][]frontend.Variable `gnark:",secret"`
+	HiddenOutput [][]frontend.Variable `gnark:",secret"`
+	Salts        []frontend.Variable   `gnark:",secret"` // model, input, output (those committed)
 }
 
 // NewInference allocates the circuit's witness slots (for compiling).
