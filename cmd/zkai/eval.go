@@ -80,6 +80,6 @@ output, class 1 when it is ≥ 0.5 after a final Sigmoid, ≥ 0 otherwise.`,
 	fl.StringVar(&label, "label", "", "CSV label column (default: the last)")
 	fl.BoolVar(&asJSON, "json", false, `print one JSON object: {"n", "float_accuracy", "fixed_accuracy", …}`)
 	fl.BoolVar(&quiet, "quiet", false, "no progress bar")
-	sf.register(cmd)
+	sf.register(cmd, true)
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/consensys/gnark/logger"
 	"github.com/spf13/cobra"
 )
 
@@ -17,6 +18,7 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
+	logger.Disable() // gnark logs to stdout, which is for results
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -27,7 +29,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	if err := root.Execute(); err != nil {
-		printError(stderr, err)
+		var quiet *silentError
+		if !errors.As(err, &quiet) {
+			printError(stderr, err)
+		}
 		return 1
 	}
 	return 0
@@ -52,7 +57,7 @@ zkai prints "zkai: error: …" with a hint and exits 1.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newInspect(), newRun(), newEval(), newDemo())
+	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo())
 	return root
 }
 

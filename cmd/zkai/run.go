@@ -70,7 +70,7 @@ so run, eval and compile agree. --save-settings records the choice.`,
 	}
 	cmd.Flags().StringVar(&inputPath, "input", "", "input file (EZKL layout)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one JSON object: {"outputs", "float_outputs", "max_abs_error"}`)
-	sf.register(cmd)
+	sf.register(cmd, true)
 	return cmd
 }
 

@@ -22,7 +22,9 @@ type settingsFlags struct {
 	saveSettings string
 }
 
-func (f *settingsFlags) register(cmd *cobra.Command) {
+// register adds the flags; save adds --save-settings (commands that write
+// settings.json themselves do without).
+func (f *settingsFlags) register(cmd *cobra.Command, save bool) {
 	fl := cmd.Flags()
 	fl.IntVar(&f.scale, "scale", 0, "fixed-point scale: values are integers at 2^-N (default 12)")
 	fl.StringVar(&f.calibrate, "calibrate", "", "pick per-tensor scales from sample inputs in DATA (a data set file, labels ignored)")
@@ -31,20 +33,31 @@ func (f *settingsFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.calBits, "calibration-bits", 0, "signed bit width calibration aims activations at (default 20)")
 	fl.StringVar(&f.settings, "settings", "", "reuse the scales saved in settings.json (as written by --save-settings or compile)")
 	fl.Float64Var(&f.inputRange, "input-range", 0, "declare |input| < R for every float input (default 65536; calibration measures it)")
-	fl.StringVar(&f.saveSettings, "save-settings", "", "write the settings used to FILE, to reuse with --settings")
+	if save {
+		fl.StringVar(&f.saveSettings, "save-settings", "", "write the settings used to FILE, to reuse with --settings")
+	}
 }
 
-func (f *settingsFlags) open(modelPath string, in *input.File) (*engine.Model, error) {
+// engineOptions turns the flags into engine options.
+func (f *settingsFlags) engineOptions(in *input.File) (engine.Options, error) {
 	opt := engine.Options{Input: in, Scale: f.scale, SettingsFile: f.settings, InputRange: f.inputRange, CalibrationBits: f.calBits}
 	if f.scale < 0 || f.scale > 24 {
-		return nil, withHint(fmt.Errorf("--scale %d is out of range", f.scale), "use a scale from 1 to 24; 12 is the default")
+		return opt, withHint(fmt.Errorf("--scale %d is out of range", f.scale), "use a scale from 1 to 24; 12 is the default")
 	}
 	if f.calibrate != "" {
 		set, err := dataset.Load(f.calibrate, dataset.Options{Split: splitFor(f.calibrate, f.calSplit), Label: f.calLabel})
 		if err != nil {
-			return nil, err
+			return opt, err
 		}
 		opt.CalibrateSet = set
+	}
+	return opt, nil
+}
+
+func (f *settingsFlags) open(modelPath string, in *input.File) (*engine.Model, error) {
+	opt, err := f.engineOptions(in)
+	if err != nil {
+		return nil, err
 	}
 	m, err := engine.Open(modelPath, opt)
 	if err != nil {
@@ -65,3 +78,6 @@ func writeSettings(path string, m *engine.Model) error {
 	}
 	return writeFile(path, append(b, '\n'))
 }
+
+// engineOptionsFor opens a model with default settings for a given input.
+func engineOptionsFor(in *input.File) engine.Options { return engine.Options{Input: in} }

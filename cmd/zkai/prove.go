@@ -1,0 +1,361 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/input"
+	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/inference"
+)
+
+func newCompile() *cobra.Command {
+	var (
+		out, weights, inVis, outVis, backend string
+		sf                                   settingsFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "compile MODEL.onnx -o DIR",
+		Short: "Compile a model into a circuit (step 1 of compile → setup → prove → verify)",
+		Long: `compile converts the model to its fixed-point program and that program to a
+circuit, writing named files into DIR:
+
+  DIR/settings.json          fixed-point settings, visibility, backend, digests
+  DIR/model.onnx             the model, so proving needs nothing else
+  DIR/circuit                the constraint system
+  DIR/model.commitment.json  (private weights) the weight commitment: the model's public identity
+  DIR/model.opening.json     (private weights) its salt — keep it secret
+
+--weights private (default) keeps the weights secret, bound to the public
+commitment; --weights public makes them circuit constants (fast, but the
+verifying key reveals them). The circuit depends only on the architecture and
+scales, so the verifier can compile it and run setup itself.`,
+		Example: `  zkai compile testdata/models/mnist_mlp/model.onnx -o mnist
+  zkai compile model.onnx -o out --weights public --input-visibility public
+  zkai compile model.onnx -o out --calibrate data.json --backend plonk`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return withHint(fmt.Errorf("-o DIR is required"), "name the directory to write: zkai compile MODEL -o DIR")
+			}
+			vis := circuit.Options{Weights: circuit.Visibility(weights), Input: circuit.Visibility(inVis), Output: circuit.Visibility(outVis)}
+			if err := vis.Validate(); err != nil {
+				return err
+			}
+			b, err := proof.ParseBackend(backend)
+			if err != nil {
+				return err
+			}
+			eopt, err := sf.engineOptions(nil)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			stop := spin(cmd, "compiling the circuit")
+			c, err := inference.Compile(args[0], eopt, vis, b, out)
+			stop()
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "compiled %s → %s in %v\n", args[0], out, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(w, "  %d constraints, %d public inputs, backend %s, weights %s, input %s, output %s\n",
+				c.Constraints, c.Info.PublicInputs, b, vis.Weights, vis.Input, vis.Output)
+			if c.Commitment != nil {
+				fmt.Fprintf(w, "  model commitment %s (in %s; its salt in %s: keep it secret)\n", c.Commitment.Commitment, inference.CommitmentFile, inference.OpeningFile)
+			}
+			fmt.Fprintf(w, "next: zkai setup %s\n", out)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&out, "output", "o", "", "directory to write")
+	fl.StringVar(&weights, "weights", "private", "private (committed, hidden) or public (circuit constants)")
+	fl.StringVar(&inVis, "input-visibility", "private", "public, private or hashed (a salted commitment)")
+	fl.StringVar(&outVis, "output-visibility", "public", "public or hashed (a salted commitment)")
+	fl.StringVar(&backend, "backend", "groth16", "groth16 or plonk")
+	sf.register(cmd, false)
+	return cmd
+}
+
+func newSetup() *cobra.Command {
+	var srsPath string
+	cmd := &cobra.Command{
+		Use:   "setup DIR",
+		Short: "Generate the proving and verifying keys of a compiled directory",
+		Long: `setup writes DIR/pk and DIR/vk and records their sha256 digests in
+DIR/settings.json.
+
+Trust: a Groth16 setup's randomness lets whoever ran it forge proofs, so a
+single-party setup is only meaningful when the VERIFIER runs it (the circuit
+holds no secrets, so the verifier can compile the model and run setup itself)
+or when it is replaced by a multi-party ceremony. PLONK needs a universal SRS
+from a public ceremony (--srs FILE); without one a local SRS is generated and
+every bundle is marked insecure.`,
+		Example: `  zkai setup mnist
+  zkai setup out --srs ceremony.srs   # PLONK with a ceremony's SRS`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var srs *proof.SRS
+			if srsPath != "" {
+				f, err := os.Open(srsPath)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if srs, err = proof.ReadSRS(bufio.NewReader(f)); err != nil {
+					return err
+				}
+			}
+			start := time.Now()
+			stop := spin(cmd, "running setup")
+			si, err := inference.RunSetup(args[0], srs)
+			stop()
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "setup done in %v: %s/pk, %s/vk\n", time.Since(start).Round(time.Millisecond), args[0], args[0])
+			fmt.Fprintf(w, "  vk %s\n  pk %s\n", si.VKDigest, si.PKDigest)
+			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", si.Trust)
+			if si.Insecure != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE: %s\n", si.Insecure)
+			}
+			fmt.Fprintf(w, "next: zkai prove %s --input INPUT.json -o proof.json\n", args[0])
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&srsPath, "srs", "", "PLONK: the KZG SRS of a public ceremony (canonical then Lagrange, gnark-crypto encoding)")
+	return cmd
+}
+
+func newProve() *cobra.Command {
+	var (
+		inputPath, out, context string
+		asJSON                  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "prove DIR --input INPUT.json -o PROOF.json",
+		Short: "Prove one inference with a compiled, set-up directory",
+		Long: `prove runs the fixed-point program on the input, proves it, and writes the
+bundle PROOF.json (see README: bundle format), the one file a verifier needs
+besides DIR/vk. It prints the proven outputs, which equal what
+'zkai run MODEL --settings DIR/settings.json' prints.
+
+--context binds a caller-chosen string (a nonce) into the proof against
+replay. When the input or output is hashed, their salts go to
+PROOF.opening.json — never into the bundle.`,
+		Example: `  zkai prove mnist --input testdata/models/mnist_mlp/input.json -o proof.json
+  zkai prove mnist --input in.json -o proof.json --context "request-42"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if inputPath == "" || out == "" {
+				return withHint(fmt.Errorf("--input and -o are required"), "zkai prove DIR --input INPUT.json -o PROOF.json")
+			}
+			in, err := input.Load(inputPath)
+			if err != nil {
+				return err
+			}
+			var ctx *string
+			if cmd.Flags().Changed("context") {
+				ctx = &context
+			}
+			start := time.Now()
+			stop := spin(cmd, "proving")
+			p, err := inference.Prove(args[0], in, ctx, version)
+			stop()
+			if err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(p.Bundle, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := writeFile(out, append(b, '\n')); err != nil {
+				return err
+			}
+			if p.Opening != nil {
+				ob, _ := json.MarshalIndent(p.Opening, "", "  ")
+				if err := os.WriteFile(openingPath(out), append(ob, '\n'), 0o600); err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(w, map[string]any{"proof": out, "seconds": time.Since(start).Seconds(), "public": p.Public})
+			}
+			fmt.Fprintf(w, "proved in %v → %s\n", time.Since(start).Round(time.Millisecond), out)
+			for _, o := range p.Public.Outputs {
+				fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
+			}
+			if p.Public.OutputCommitment != "" {
+				fmt.Fprintf(w, "  output commitment %s\n", p.Public.OutputCommitment)
+			}
+			if p.Opening != nil {
+				fmt.Fprintf(w, "  salts in %s (keep it to open the commitments)\n", openingPath(out))
+			}
+			if p.Bundle.InsecureSetup != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", p.Bundle.InsecureSetup)
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&inputPath, "input", "", "input file (EZKL layout)")
+	fl.StringVarP(&out, "output", "o", "", "bundle file to write")
+	fl.StringVar(&context, "context", "", "string to bind into the proof (e.g. a nonce)")
+	fl.BoolVar(&asJSON, "json", false, "print a JSON summary")
+	return cmd
+}
+
+// openingPath is PROOF.opening.json beside PROOF.json.
+func openingPath(bundle string) string {
+	return strings.TrimSuffix(bundle, ".json") + ".opening.json"
+}
+
+func newVerify() *cobra.Command {
+	var (
+		vkPath, expectModel string
+		asJSON              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify PROOF.json --vk VK",
+		Short: "Verify a proof bundle (needs neither the model nor the proving key)",
+		Long: `verify checks the bundle against the verifying key: the key's sha256 must be
+the bundle's vk_digest, every decoded value must equal its proven field
+element, and the proof must verify. It prints "valid" and a summary and exits
+0, or "invalid: <reason>" and exits 1.
+
+--expect-model takes model.commitment.json (or the commitment itself) and
+requires the proof to be for that model.`,
+		Example: `  zkai verify proof.json --vk mnist/vk
+  zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if vkPath == "" {
+				return withHint(fmt.Errorf("--vk is required"), "give the verifying key you trust: --vk DIR/vk")
+			}
+			bundle, err := readBounded(args[0], proof.MaxBundleBytes)
+			if err != nil {
+				return err
+			}
+			vk, err := readBounded(vkPath, proof.MaxVKBytes)
+			if err != nil {
+				return err
+			}
+			expect, err := expectedModel(expectModel)
+			if err != nil {
+				return err
+			}
+			r := inference.Verify(bundle, vk, expect)
+			w := cmd.OutOrStdout()
+			if asJSON {
+				if err := printJSON(w, r); err != nil {
+					return err
+				}
+			} else if r.Valid {
+				fmt.Fprintln(w, "valid")
+				fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
+				if r.Public.Model.Commitment != "" {
+					fmt.Fprintf(w, "  model commitment %s\n", r.Public.Model.Commitment)
+				} else {
+					fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
+				}
+				for _, o := range r.Public.Outputs {
+					fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
+				}
+				if r.Public.Context != nil {
+					fmt.Fprintf(w, "  context %q\n", *r.Public.Context)
+				}
+			} else {
+				fmt.Fprintf(w, "invalid: %s\n", r.Reason)
+			}
+			if r.Insecure != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
+			}
+			if !r.Valid {
+				return errInvalid
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&vkPath, "vk", "", "verifying key (DIR/vk)")
+	fl.StringVar(&expectModel, "expect-model", "", "model.commitment.json, or a commitment in decimal, the proof must be for")
+	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
+	return cmd
+}
+
+// errInvalid makes verify exit 1 after printing its own verdict.
+var errInvalid = &silentError{"proof is invalid"}
+
+type silentError struct{ msg string }
+
+func (e *silentError) Error() string { return e.msg }
+
+func readBounded(path string, limit int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%s does not exist", path)
+		}
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes; at most %d accepted", path, st.Size(), limit)
+	}
+	return os.ReadFile(path)
+}
+
+// expectedModel reads --expect-model: a commitment file or a decimal.
+func expectedModel(arg string) (string, error) {
+	if arg == "" {
+		return "", nil
+	}
+	if b, err := os.ReadFile(arg); err == nil {
+		var mc inference.ModelCommitment
+		if err := json.Unmarshal(b, &mc); err != nil || mc.Commitment == "" {
+			return "", fmt.Errorf("%s is not a model.commitment.json", arg)
+		}
+		return mc.Commitment, nil
+	}
+	return arg, nil
+}
+
+// spin shows an indeterminate progress bar on stderr while long work runs
+// (one line of text when stderr is not a terminal).
+func spin(cmd *cobra.Command, what string) (stop func()) {
+	errw := cmd.ErrOrStderr()
+	if f, ok := errw.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(errw, "%s…\n", what)
+		return func() {}
+	}
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(errw), progressbar.OptionSetDescription(what),
+		progressbar.OptionSpinnerType(14), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = bar.Add(1)
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		_ = bar.Finish()
+	}
+}
