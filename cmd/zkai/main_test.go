@@ -174,7 +174,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "PyTorch class on 20/20") {
+	if !strings.Contains(stdout, "equals PyTorch's 20/20") || !strings.Contains(stdout, "valid: this output") || !strings.Contains(stdout, "→ invalid") {
 		t.Fatalf("demo output:\n%s", stdout)
 	}
 }
