@@ -1,8 +1,15 @@
 package circuit
 
 import (
+	"flag"
+	"fmt"
 	"math/big"
+	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc"
@@ -15,10 +22,26 @@ import (
 	"github.com/zkai-dev/zkai/quant"
 )
 
-func TestFixtureSolves(t *testing.T) {
-	for _, name := range []string{"iris_logreg", "digits_cnn", "cancer_mlp", "mnist_mlp", "lenet5"} {
+var update = flag.Bool("update", false, "rewrite testdata/constraints.golden")
+
+const golden = "testdata/constraints.golden"
+
+// TestFixtureModels compiles every fixture model in both weight modes,
+// checks that the witness from quant's evaluator satisfies the circuit, and
+// compares the R1CS constraint count with the golden file (counts are
+// deterministic, so a gadget regression fails here; -update rewrites it).
+func TestFixtureModels(t *testing.T) {
+	want := readGolden(t)
+	var mu sync.Mutex
+	got := map[string]int{}
+	names := []string{"iris_logreg", "credit_logreg", "cancer_mlp", "digits_mlp", "digits_cnn", "mnist_mlp", "lenet5"}
+	for _, name := range names {
 		for _, wmode := range []Visibility{Public, Private} {
-			t.Run(name+"/"+string(wmode), func(t *testing.T) {
+			key := name + "/" + string(wmode)
+			t.Run(key, func(t *testing.T) {
+				if testing.Short() && (name == "mnist_mlp" || name == "lenet5") && wmode == Private {
+					t.Skip("large private-weights circuit in -short mode")
+				}
 				dir := filepath.Join("../testdata/models", name)
 				in, err := input.Load(filepath.Join(dir, "input.json"))
 				if err != nil {
@@ -40,12 +63,63 @@ func TestFixtureSolves(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Logf("constraints %d", ccs.GetNbConstraints())
+				n := ccs.GetNbConstraints()
+				mu.Lock()
+				got[key] = n
+				mu.Unlock()
+				if w, ok := want[key]; !*update && (!ok || w != n) {
+					t.Errorf("%d constraints; the golden file says %d (run go test ./circuit -run TestFixtureModels -update after an intended change)", n, w)
+				}
 				if err := test.IsSolved(c, mustAssign(t, c, r.Witness), ecc.BN254.ScalarField()); err != nil {
 					t.Fatal(err)
 				}
 			})
 		}
+	}
+	if *update {
+		writeGolden(t, got)
+	}
+}
+
+func readGolden(t *testing.T) map[string]int {
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		if *update {
+			return nil
+		}
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(line, "#") || line == "" {
+			continue
+		}
+		f := strings.Fields(line)
+		n, err := strconv.Atoi(f[1])
+		if len(f) != 2 || err != nil {
+			t.Fatalf("bad golden line %q", line)
+		}
+		out[f[0]] = n
+	}
+	return out
+}
+
+func writeGolden(t *testing.T, got map[string]int) {
+	keys := make([]string, 0, len(got))
+	for k := range got {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	sb.WriteString("# R1CS constraints per fixture model and weight mode (input private, output public), default settings\n")
+	for _, k := range keys {
+		fmt.Fprintf(&sb, "%s %d\n", k, got[k])
+	}
+	if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(golden, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
