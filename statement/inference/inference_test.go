@@ -18,7 +18,7 @@ import (
 
 const irisModel = "../../testdata/models/iris_logreg/model.onnx"
 
-func loadInput(t *testing.T, name string) *input.File {
+func loadInput(t testing.TB, name string) *input.File {
 	t.Helper()
 	in, err := input.Load(filepath.Join("../../testdata/models", name, "input.json"))
 	if err != nil {
@@ -28,7 +28,7 @@ func loadInput(t *testing.T, name string) *input.File {
 }
 
 // pipeline compiles, sets up and proves the iris model.
-func pipeline(t *testing.T, vis circuit.Options, backend proof.Backend, context *string) (dir string, p *Proven) {
+func pipeline(t testing.TB, vis circuit.Options, backend proof.Backend, context *string) (dir string, p *Proven) {
 	t.Helper()
 	dir = t.TempDir()
 	if _, err := Compile(irisModel, engine.Options{}, vis, backend, dir); err != nil {
@@ -44,7 +44,7 @@ func pipeline(t *testing.T, vis circuit.Options, backend proof.Backend, context 
 	return dir, p
 }
 
-func marshal(t *testing.T, v any) []byte {
+func marshal(t testing.TB, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -53,7 +53,7 @@ func marshal(t *testing.T, v any) []byte {
 	return b
 }
 
-func readVK(t *testing.T, dir string) []byte {
+func readVK(t testing.TB, dir string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, VKFile))
 	if err != nil {
