@@ -308,23 +308,43 @@ func ReadCCS(b Backend, r io.Reader) (constraint.ConstraintSystem, error) {
 	return ccs, nil
 }
 
-// ReadPK decodes a proving key written by WriteTo.
-func ReadPK(b Backend, r io.Reader) (io.WriterTo, error) {
+// PKBytes serializes a proving key uncompressed (gnark's raw encoding):
+// larger than the compressed form but read without a square root per
+// point, which otherwise dominates proving time for small circuits.
+func PKBytes(pk io.WriterTo) ([]byte, error) {
+	raw, ok := pk.(interface {
+		WriteRawTo(io.Writer) (int64, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("proof: proving key %T has no raw encoding", pk)
+	}
+	var buf bytes.Buffer
+	if _, err := raw.WriteRawTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadPK decodes a proving key written by PKBytes. The raw decoder skips
+// the subgroup checks, so the caller must trust the bytes: check their
+// digest against the one recorded at setup first.
+func ReadPK(b Backend, data []byte) (io.WriterTo, error) {
+	var pk interface {
+		io.WriterTo
+		UnsafeReadFrom(io.Reader) (int64, error)
+	}
 	switch b {
 	case Groth16:
-		pk := groth16.NewProvingKey(ecc.BN254)
-		if _, err := pk.ReadFrom(r); err != nil {
-			return nil, fmt.Errorf("proof: reading the proving key: %v", err)
-		}
-		return pk, nil
+		pk = groth16.NewProvingKey(ecc.BN254)
 	case Plonk:
-		pk := plonk.NewProvingKey(ecc.BN254)
-		if _, err := pk.ReadFrom(r); err != nil {
-			return nil, fmt.Errorf("proof: reading the proving key: %v", err)
-		}
-		return pk, nil
+		pk = plonk.NewProvingKey(ecc.BN254)
+	default:
+		return nil, fmt.Errorf("proof: unknown backend %q", b)
 	}
-	return nil, fmt.Errorf("proof: unknown backend %q", b)
+	if _, err := pk.UnsafeReadFrom(bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("proof: reading the proving key: %v", err)
+	}
+	return pk, nil
 }
 
 // ReadSRS reads a PLONK SRS file: the canonical KZG SRS followed by its

@@ -1,7 +1,6 @@
 package inference
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -200,7 +199,7 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 			si.Insecure = "locally generated PLONK SRS: whoever generated it can forge proofs; pass --srs with a ceremony's SRS"
 		}
 	}
-	pkBytes, err := proof.Bytes(keys.PK)
+	pkBytes, err := proof.PKBytes(keys.PK)
 	if err != nil {
 		return nil, err
 	}
@@ -304,12 +303,14 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(d.file(PKFile))
+	pkBytes, err := os.ReadFile(d.file(PKFile))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	pk, err := proof.ReadPK(d.Info.Backend, bufio.NewReaderSize(f, 1<<20))
+	if proof.Digest(pkBytes) != d.Setup.PKDigest {
+		return nil, fmt.Errorf("%s does not match the digest recorded at setup; rerun zkai setup", d.file(PKFile))
+	}
+	pk, err := proof.ReadPK(d.Info.Backend, pkBytes)
 	if err != nil {
 		return nil, err
 	}
