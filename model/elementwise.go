@@ -151,7 +151,9 @@ func (k BinaryKind) String() string { return binaryNames[k] }
 func (k BinaryKind) IsCompare() bool { return k == Equal || k == Less || k == Greater }
 
 // Binary is Add, Sub, Mul, Div (true division for floats, truncating for
-// integers as ONNX specifies), or a comparison, with numpy broadcasting.
+// integers as ONNX specifies), Pow, or a comparison, with numpy
+// broadcasting. Pow alone may mix float and integer inputs; its result has
+// the base's type.
 type Binary struct{ Kind BinaryKind }
 
 func (b *Binary) Type() string { return b.Kind.String() }
@@ -160,7 +162,7 @@ func (b *Binary) Infer(in []Value) ([]Value, error) {
 	if err := wantInputs(in, 2, 2); err != nil {
 		return nil, err
 	}
-	if (in[0].DType == Float) != (in[1].DType == Float) {
+	if b.Kind != Pow && (in[0].DType == Float) != (in[1].DType == Float) {
 		return nil, fmt.Errorf("inputs have types %s and %s; both must be float or both integer", in[0].DType, in[1].DType)
 	}
 	shape, err := BroadcastShape(in[0].Shape, in[1].Shape)

@@ -187,6 +187,8 @@ func (s *Slice) ranges(shape []int) (start, step, count []int, err error) {
 			if ax, err = NormAxis(int(s.Axes[i]), r); err != nil {
 				return nil, nil, nil, err
 			}
+		} else if i >= r {
+			return nil, nil, nil, fmt.Errorf("%d starts for an input of rank %d; without axes, give at most one per axis", len(s.Starts), r)
 		}
 		if seen[ax] {
 			return nil, nil, nil, fmt.Errorf("axis %d is sliced twice", ax)
@@ -441,6 +443,9 @@ func (g *Gather) infer(data Value, idxShape []int) ([]Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkIndices(g.Indices, ax, data.Shape[ax]); err != nil {
+		return nil, err
+	}
 	shape := append(append(slices.Clone(data.Shape[:ax]), idxShape...), data.Shape[ax+1:]...)
 	return []Value{{DType: data.DType, Shape: shape}}, nil
 }
@@ -454,14 +459,14 @@ func (g *Gather) GatherMap(data Value, idx []int64, idxShape []int) ([]int, erro
 		return nil, err
 	}
 	n := data.Shape[ax]
+	if err := checkIndices(idx, ax, n); err != nil {
+		return nil, err
+	}
 	outer := Size(data.Shape[:ax])
 	inner := Size(data.Shape[ax+1:])
 	src := make([]int, 0, outer*len(idx)*inner)
 	for o := 0; o < outer; o++ {
 		for _, i := range idx {
-			if i < -int64(n) || i >= int64(n) {
-				return nil, fmt.Errorf("index %d is out of range for axis %d of size %d", i, ax, n)
-			}
 			if i < 0 {
 				i += int64(n)
 			}
@@ -471,6 +476,17 @@ func (g *Gather) GatherMap(data Value, idx []int64, idxShape []int) ([]int, erro
 		}
 	}
 	return src, nil
+}
+
+// checkIndices requires every index within an axis of size n, negative
+// ones counting from the end.
+func checkIndices(idx []int64, ax, n int) error {
+	for _, i := range idx {
+		if i < -int64(n) || i >= int64(n) {
+			return fmt.Errorf("index %d is out of range for axis %d of size %d", i, ax, n)
+		}
+	}
+	return nil
 }
 
 func (g *Gather) Map(in []Value) ([]int, float64, error) {

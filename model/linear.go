@@ -64,6 +64,27 @@ func inferLinear(l Linear, in []Value) ([]Value, error) {
 	return []Value{{DType: Float, Shape: tm.Shape}}, nil
 }
 
+// MaxTerms bounds the products a bilinear op spells out (Terms) and the
+// window taps a pooling op lists (Groups), so that a small model file cannot
+// make them allocate without limit; lenet5 needs about 2^19.
+const MaxTerms = 1 << 28
+
+// checkTerms fails when the product of counts exceeds MaxTerms. Each count
+// is taken as at least 1, so the bound also covers the lists built along
+// the way (per output, per window, per batch), and the product is checked
+// step by step, so it cannot overflow. what names the counted items.
+func checkTerms(what string, counts ...int) error {
+	n := 1
+	for _, c := range counts {
+		c = max(c, 1)
+		if n > MaxTerms/c {
+			return fmt.Errorf("%s number more than %d; zkai supports at most that many (use smaller inputs, kernels, strides or pads)", what, MaxTerms)
+		}
+		n *= c
+	}
+	return nil
+}
+
 // termBuilder accumulates Terms output by output.
 type termBuilder struct{ t Terms }
 
@@ -126,6 +147,9 @@ func (g *Gemm) Terms(in []Value) (*Terms, error) {
 	if k != kb {
 		return nil, fmt.Errorf("inner dimensions differ: A' is %dx%d, B' is %dx%d", m, k, kb, n)
 	}
+	if err := checkTerms(fmt.Sprintf("the products of a %dx%d by %dx%d Gemm", m, k, k, n), m, n, k); err != nil {
+		return nil, err
+	}
 	tb := newTermBuilder([]int{m, n}, m*n*k)
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
@@ -180,9 +204,12 @@ func (*MatMul) Terms(in []Value) (*Terms, error) {
 	if err != nil {
 		return nil, err
 	}
+	full := append(slices.Clone(batch), m, n)
+	if err := checkTerms(fmt.Sprintf("the products of output %v", ShapeString(full)), append(slices.Clone(full), k)...); err != nil {
+		return nil, err
+	}
 	ba := BroadcastIndex(a[:len(a)-2], batch)
 	bb := BroadcastIndex(b[:len(b)-2], batch)
-	full := append(slices.Clone(batch), m, n)
 	tb := newTermBuilder(full, Size(full)*k)
 	for bi := range ba {
 		for i := 0; i < m; i++ {
@@ -359,9 +386,13 @@ func (c *Conv) Terms(in []Value) (*Terms, error) {
 	if err != nil {
 		return nil, err
 	}
-	wins := w.windows(x[2:], out, begin, end)
-	sp, taps, cg, mg := Size(x[2:]), Size(w.Kernel), ch/g, m/g
 	shape := append([]int{n, m}, out...)
+	cg, mg := ch/g, m/g
+	if err := checkTerms(fmt.Sprintf("the products of output %v", ShapeString(shape)), slices.Concat(shape, []int{cg}, w.Kernel)...); err != nil {
+		return nil, err
+	}
+	wins := w.windows(x[2:], out, begin, end)
+	sp, taps := Size(x[2:]), Size(w.Kernel)
 	tb := newTermBuilder(shape, Size(shape)*cg*taps)
 	for b := 0; b < n; b++ {
 		for oc := 0; oc < m; oc++ {
@@ -429,6 +460,8 @@ func (c *ConvTranspose) Terms(in []Value) (*Terms, error) {
 	w := c.Window
 	if w.Kernel == nil {
 		w.Kernel = slices.Clone(wt[2:])
+	} else if !slices.Equal(w.Kernel, wt[2:]) {
+		return nil, fmt.Errorf("kernel_shape %v differs from W's %v", w.Kernel, wt[2:])
 	}
 	sd := len(x) - 2
 	if err := w.fill(sd); err != nil {
@@ -472,6 +505,12 @@ func (c *ConvTranspose) Terms(in []Value) (*Terms, error) {
 		}
 	}
 	shape := append([]int{n, m}, out...)
+	if err := checkTerms(fmt.Sprintf("the elements of output %v", ShapeString(shape)), shape...); err != nil {
+		return nil, err
+	}
+	if err := checkTerms(fmt.Sprintf("the products of input %v", ShapeString(x)), slices.Concat(x, []int{mg}, w.Kernel)...); err != nil {
+		return nil, err
+	}
 	// scatter every product to the output position it lands on
 	type term struct{ a, b int32 }
 	perOut := make([][]term, Size(shape))

@@ -1,6 +1,9 @@
 package model
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Pool is MaxPool, AveragePool or GlobalAveragePool over the spatial axes
 // of X [N,C,D…]. Padding taps never win a max; an average divides by the
@@ -60,9 +63,12 @@ func (p *Pool) Groups(in Value) (shape []int, groups [][]int, divisors []int, er
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	shape = append([]int{x[0], x[1]}, out...)
+	if err := checkTerms(fmt.Sprintf("the window taps of output %v", ShapeString(shape)), slices.Concat(shape, w.Kernel)...); err != nil {
+		return nil, nil, nil, err
+	}
 	wins := w.windows(x[2:], out, begin, end)
 	sp := Size(x[2:])
-	shape = append([]int{x[0], x[1]}, out...)
 	for nc := 0; nc < x[0]*x[1]; nc++ {
 		for _, win := range wins {
 			g := make([]int, 0, len(win))

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/zkai-dev/zkai/model"
@@ -52,6 +53,14 @@ func foldBatchNorm(g *model.Graph) {
 }
 
 func foldInto(g *model.Graph, p *model.Node, a *model.Affine) bool {
+	switch p.Op.(type) {
+	case *model.Conv, *model.Gemm:
+		if len(p.Inputs) < 2 {
+			return false
+		}
+	default:
+		return false
+	}
 	w := g.Constants[p.Inputs[1]]
 	if w == nil || w.DType != model.Float {
 		return false
@@ -86,13 +95,13 @@ func foldInto(g *model.Graph, p *model.Node, a *model.Affine) bool {
 		if (op.TransB && w.Shape[0] != m) || (!op.TransB && w.Shape[1] != m) {
 			return false
 		}
-		if bias != nil && bias.Len() != m {
+		// C must broadcast along the rows: one value, or one per column
+		// ([N] or [1,N]); a per-row C ([M,1]) does not follow the channels
+		if bias != nil && bias.Len() != 1 && (bias.Len() != m || bias.Shape[len(bias.Shape)-1] != m) {
 			return false
 		}
 		alpha, beta = op.Alpha, op.Beta
 		op.Alpha, op.Beta = 1, 1
-	default:
-		return false
 	}
 	for i := range nw.F {
 		nw.F[i] *= alpha * a.Scale[channel(i)]
@@ -100,13 +109,28 @@ func foldInto(g *model.Graph, p *model.Node, a *model.Affine) bool {
 	nb := model.NewFloat([]int{m})
 	for c := 0; c < m; c++ {
 		nb.F[c] = a.Bias[c]
-		if bias != nil {
-			nb.F[c] += beta * bias.At(c) * a.Scale[c]
+		if bias != nil { // the one value, or channel c's
+			nb.F[c] += beta * bias.At(c%bias.Len()) * a.Scale[c]
 		}
 	}
-	wName, bName := p.Name+"/bn_folded_weight", p.Name+"/bn_folded_bias"
+	wName := unusedName(g, p.Name+"/bn_folded_weight")
 	g.Constants[wName], g.Values[wName] = nw, nw.Value(wName)
+	bName := unusedName(g, p.Name+"/bn_folded_bias")
 	g.Constants[bName], g.Values[bName] = nb, nb.Value(bName)
 	p.Inputs = []string{p.Inputs[0], wName, bName}
 	return true
+}
+
+// unusedName returns base, or base with a numeric suffix, that names no
+// constant or value of g: node names need not be unique.
+func unusedName(g *model.Graph, base string) string {
+	name := base
+	for i := 1; ; i++ {
+		_, isConst := g.Constants[name]
+		_, isValue := g.Values[name]
+		if !isConst && !isValue {
+			return name
+		}
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
 }

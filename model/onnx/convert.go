@@ -3,6 +3,7 @@ package onnx
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/zkai-dev/zkai/model"
 	pb "github.com/zkai-dev/zkai/model/onnx/internal/onnxpb"
@@ -189,5 +190,22 @@ func (c *nodeCtx) scalarFloat(i int, what string) (float64, error) {
 }
 
 func unsupportedAttr(name string, val any, supported string) error {
+	if s, ok := val.(string); ok {
+		val = ident(s)
+	}
 	return fmt.Errorf("%s=%v is not supported; supported: %s", name, val, supported)
+}
+
+// ident is how errors print text from the file that should be an
+// identifier (op types, enum attributes such as auto_pad): as is when it
+// is one, quoted otherwise, so that no error message spans lines.
+func ident(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		plain = plain && (r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}
+	if plain {
+		return s
+	}
+	return strconv.Quote(s)
 }

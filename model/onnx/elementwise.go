@@ -58,7 +58,8 @@ func clip(c *nodeCtx) (result, error) {
 	return opOn(&model.Clip{Min: lo, Max: hi}, 0)
 }
 
-// pow needs a constant exponent; with both inputs constant it folds.
+// pow needs a constant exponent, one number that does not widen the base's
+// shape; with both inputs constant it folds, broadcasting as ONNX does.
 func pow(c *nodeCtx) (result, error) {
 	if err := c.needInputs(2, 2); err != nil {
 		return result{}, err
@@ -72,6 +73,9 @@ func pow(c *nodeCtx) (result, error) {
 	e, err := c.scalarFloat(1, "exponent")
 	if err != nil {
 		return result{}, fmt.Errorf("%w; zkai supports Pow with one constant exponent", err)
+	}
+	if base, exp := c.in[0].Shape, c.in[1].Shape; len(exp) > len(base) {
+		return result{}, fmt.Errorf("the exponent has shape %v, of higher rank than the base %v; zkai supports Pow with one constant exponent of rank ≤ the base's", model.ShapeString(exp), model.ShapeString(base))
 	}
 	return opOn(&model.PowConst{Exponent: e}, 0)
 }

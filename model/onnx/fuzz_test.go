@@ -68,9 +68,6 @@ func FuzzLoad(f *testing.F) {
 		f.Add(g.bytes(f))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if reason := knownLoadBug(b); reason != "" {
-			t.Skip(reason)
-		}
 		g, err := Load(b, Options{})
 		if err != nil {
 			checkFuzzErr(t, err)
@@ -123,91 +120,6 @@ func fuzzCraftedSeeds() []gr {
 				it("ax", dims(1), 2)}, bn.inits("bn_")...),
 		},
 	}
-}
-
-// knownLoadBug returns why a fuzz input would only re-find a bug that
-// robust_test.go already records (and skips), so the fuzzer can look for
-// new ones; "" otherwise. Remove a filter when its bug is fixed.
-func knownLoadBug(b []byte) string {
-	m := &pb.ModelProto{}
-	if proto.Unmarshal(b, m) != nil || m.GetGraph() == nil {
-		return ""
-	}
-	gp := m.GetGraph()
-	// TestHugeAllocation: the linear ops' term lists grow as n³ in the
-	// input sizes, so large declared tensors make Load allocate without bound
-	for _, v := range gp.GetInput() {
-		n := int64(1)
-		for _, d := range v.GetType().GetTensorType().GetShape().GetDim() {
-			n *= max(1, min(d.GetDimValue(), 1<<20))
-			if n > maxEvalElements {
-				return "known bug: a large input lets the linear ops' term lists grow without bound (TestHugeAllocation)"
-			}
-		}
-	}
-	for _, tp := range gp.GetInitializer() {
-		n := int64(1)
-		for _, d := range tp.GetDims() {
-			n *= max(1, min(d, 1<<20))
-			if n > maxEvalElements {
-				return "known bug: a large initializer lets the linear ops' term lists grow without bound (TestHugeAllocation)"
-			}
-		}
-	}
-	producers := map[string]*pb.NodeProto{}
-	for _, nd := range gp.GetNode() {
-		for _, o := range nd.GetOutput() {
-			producers[o] = nd
-		}
-	}
-	for _, nd := range gp.GetNode() {
-		// TestErrorsOneLine: op types and string attributes are printed
-		// unquoted in errors
-		if strings.ContainsAny(nd.GetOpType(), "\n\r") {
-			return "known bug: an op type with a line break makes a multi-line error (TestErrorsOneLine)"
-		}
-		for _, a := range nd.GetAttribute() {
-			if strings.ContainsAny(string(a.GetS()), "\n\r") {
-				return "known bug: a string attribute with a line break makes a multi-line error (TestErrorsOneLine)"
-			}
-		}
-		// TestNodeWithoutOutputs: layerNorm slices GetOutput()[1:]
-		if nd.GetOpType() == "LayerNormalization" && len(nd.GetOutput()) == 0 {
-			return "known bug: LayerNormalization without outputs panics (TestNodeWithoutOutputs)"
-		}
-		// TestWindowGeometryPanics / TestHugeAllocation: window geometry is
-		// expanded into per-tap lists before the output shape is bounded
-		for _, a := range nd.GetAttribute() {
-			switch a.GetName() {
-			case "pads", "strides", "dilations", "kernel_shape", "output_shape", "output_padding":
-				for _, v := range a.GetInts() {
-					if v > 8 || v < -8 {
-						return "known bug: large window geometry (TestWindowGeometryPanics)"
-					}
-				}
-			}
-		}
-		for _, op := range []string{"ConstantOfShape", "Expand", "Range", "Tile", "Pad", "Resize"} {
-			// these can legitimately make maxElements-sized tensors from a
-			// few bytes, which then feed the unbounded linear ops
-			if nd.GetOpType() == op {
-				for _, nx := range gp.GetNode() {
-					switch nx.GetOpType() {
-					case "MatMul", "Gemm", "Conv", "ConvTranspose", "MaxPool", "AveragePool":
-						return "known bug: a generated tensor can feed an unbounded linear/window op (TestHugeAllocation)"
-					}
-				}
-			}
-		}
-		// TestBatchNormNotFolded/after_Relu: foldInto reads the producer's
-		// second input unchecked
-		if nd.GetOpType() == "BatchNormalization" && len(nd.GetInput()) > 0 {
-			if p := producers[nd.GetInput()[0]]; p != nil && len(p.GetInput()) < 2 {
-				return "known bug: BatchNormalization after a one-input op panics in foldInto (TestBatchNormNotFolded)"
-			}
-		}
-	}
-	return ""
 }
 
 // checkFuzzErr requires a loader error to be one line starting "onnx: ".
@@ -433,16 +345,6 @@ func buildFuzzNode(op uint8, spec, attrs []byte) (g gr, runtime []fuzzInput) {
 				ds[d] = v
 			}
 			v := vi(name, elem, ds...)
-			// the loader reads a declared dimension 0 as unknown (1)
-			shape = slices.Clone(shape)
-			size = 1
-			for d := range shape {
-				shape[d] = max(shape[d], 1)
-				size *= int(shape[d])
-			}
-			if i == 0 {
-				shape0 = shape
-			}
 			vals := make([]float64, size)
 			for j := range vals {
 				switch elem {
@@ -502,77 +404,6 @@ func buildFuzzNode(op uint8, spec, attrs []byte) (g gr, runtime []fuzzInput) {
 	g.outputs = []*pb.ValueInfoProto{fv("y")}
 	g.opset = int64(7 + a.next()%12)
 	return g, runtime
-}
-
-// knownNodeBug recognises a fuzzed node that would only re-find a bug
-// robust_test.go records; "" otherwise.
-func knownNodeBug(g gr) string {
-	n := g.nodes[0]
-	in := n.GetInput()
-	attr := func(name string) *pb.AttributeProto {
-		for _, a := range n.GetAttribute() {
-			if a.GetName() == name {
-				return a
-			}
-		}
-		return nil
-	}
-	// rank and constant ints of an input, -1 / nil when unknown
-	rank := func(name string) int {
-		for _, v := range g.inputs {
-			if v.GetName() == name {
-				return len(v.GetType().GetTensorType().GetShape().GetDim())
-			}
-		}
-		for _, c := range g.inits {
-			if c.GetName() == name {
-				return len(c.GetDims())
-			}
-		}
-		return -1
-	}
-	count := func(name string) int {
-		for _, c := range g.inits {
-			if c.GetName() == name {
-				n := 1
-				for _, d := range c.GetDims() {
-					n *= int(d)
-				}
-				return n
-			}
-		}
-		return -1
-	}
-	switch n.GetOpType() {
-	case "Slice":
-		// TestSliceMoreStartsThanRank: without axes, starts beyond the
-		// input's rank index its shape out of range
-		if len(in) == 0 || in[0] == "" {
-			return ""
-		}
-		r := rank(in[0])
-		if a := attr("starts"); a != nil {
-			if attr("axes") == nil && len(a.GetInts()) > r {
-				return "known bug: Slice with more starts than the input rank and no axes panics (TestSliceMoreStartsThanRank)"
-			}
-			return ""
-		}
-		if len(in) > 1 && in[1] != "" && (len(in) < 4 || in[3] == "") && count(in[1]) > r {
-			return "known bug: Slice with more starts than the input rank and no axes panics (TestSliceMoreStartsThanRank)"
-		}
-	}
-	return ""
-}
-
-// knownFoldMismatches are load errors of the folded twin that the runtime
-// graph does not have (known inconsistencies; TestPowMixedTypes records one).
-var knownFoldMismatches = []string{
-	// Gather with runtime data accepts float constant indices holding
-	// integers (nodeCtx.consts[1].Ints()); with constant data it rejects them
-	"indices are float; want integers",
-	// Pow with a runtime float base takes an int exponent (PowConst); with
-	// both constant, Binary Pow rejects the mixed types ONNX allows (T, T1)
-	"inputs have types float and",
 }
 
 // seedIn encodes one input for buildFuzzNode: kind, shape code, the raw
@@ -691,14 +522,7 @@ func FuzzNode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, op uint8, spec, attrs []byte) {
 		g, runtime := buildFuzzNode(op, spec, attrs)
-		b := g.bytes(t)
-		if reason := knownLoadBug(b); reason != "" {
-			t.Skip(reason)
-		}
-		if reason := knownNodeBug(g); reason != "" {
-			t.Skip(reason)
-		}
-		gg, err := Load(b, Options{})
+		gg, err := Load(g.bytes(t), Options{})
 		if err != nil {
 			checkFuzzErr(t, err)
 			return
@@ -751,14 +575,8 @@ func FuzzNode(f *testing.F) {
 		tg, err := Load(twin.bytes(t), Options{})
 		if err != nil {
 			// folding evaluates at load time what the runtime graph
-			// evaluated fine; the only difference allowed is one that
-			// only a constant makes possible
+			// evaluated fine
 			checkFuzzErr(t, err)
-			for _, known := range knownFoldMismatches {
-				if strings.Contains(err.Error(), known) {
-					t.Skip("known inconsistency: " + known)
-				}
-			}
 			t.Fatalf("the runtime graph evaluates, but with its inputs constant it fails to load: %v", err)
 		}
 		tenv, err := tg.Eval(nil)
@@ -768,9 +586,6 @@ func FuzzNode(f *testing.F) {
 		for i, o := range gg.Outputs {
 			want, got := env[o.Name], tenv[tg.Outputs[i].Name]
 			if !slices.Equal(want.Shape, got.Shape) {
-				if g.nodes[0].GetOpType() == "Pow" {
-					t.Skip("known bug: Pow with a constant exponent of higher rank than the base keeps the base's shape (TestPowExponentBroadcast)")
-				}
 				t.Fatalf("output %q: runtime shape %v, folded %v", o.Name, want.Shape, got.Shape)
 			}
 			for j := 0; j < want.Len(); j++ {

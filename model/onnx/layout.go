@@ -276,13 +276,10 @@ func gather(c *nodeCtx) (result, error) {
 		return result{}, err
 	}
 	axis := int(c.int("axis", 0))
-	if c.consts[1] != nil && c.consts[0] == nil {
-		idx, err := c.consts[1].Ints()
-		if err != nil {
-			return result{}, fmt.Errorf("indices: %w", err)
-		}
-		return opOn(&model.Gather{Axis: axis, Indices: idx, IndicesShape: slices.Clone(c.consts[1].Shape)}, 0)
+	if idx := c.consts[1]; idx != nil && c.consts[0] == nil && idx.DType != model.Float {
+		return opOn(&model.Gather{Axis: axis, Indices: idx.I, IndicesShape: slices.Clone(idx.Shape)}, 0)
 	}
+	// float indices fail in Infer, whether constant or not
 	return opOn(&model.Gather{Axis: axis}, 0, 1)
 }
 

@@ -108,11 +108,9 @@ func batchNorm(c *nodeCtx) (result, error) {
 	if c.int("training_mode", 0) != 0 {
 		return result{}, unsupportedAttr("training_mode", c.int("training_mode", 0), "0 (inference)")
 	}
-	if len(c.n.GetOutput()) > 1 {
-		for _, o := range c.n.GetOutput()[1:] {
-			if o != "" {
-				return result{}, fmt.Errorf("training outputs (running mean/var) are not supported")
-			}
+	for i, o := range c.n.GetOutput() {
+		if i > 0 && o != "" {
+			return result{}, fmt.Errorf("training outputs (running mean/var) are not supported")
 		}
 	}
 	eps := c.float("epsilon", 1e-5)

@@ -32,6 +32,11 @@ import (
 // maxFileBytes bounds the model files zkai reads.
 const maxFileBytes = 1 << 30
 
+// maxFoldedBytes bounds the constants that loading computes (folded nodes,
+// ConstantOfShape, Range) in all, at 8 bytes an element: each is within
+// maxElements, but a small file could make many of them.
+const maxFoldedBytes = 1 << 29
+
 // Options controls loading.
 type Options struct {
 	// InputShapes binds the graph inputs' shapes (graph order); nil entries,
@@ -158,9 +163,20 @@ func Load(b []byte, opt Options) (*model.Graph, error) {
 }
 
 type loader struct {
-	g     *model.Graph
-	opset int64
-	opt   Options
+	g      *model.Graph
+	opset  int64
+	opt    Options
+	folded int // bytes of the constants computed so far
+}
+
+// reserve accounts for a constant of the given shape that loading is about
+// to compute, failing once they would exceed maxFoldedBytes in all.
+func (l *loader) reserve(shape []int) error {
+	l.folded += 8 * model.Size(shape)
+	if l.folded > maxFoldedBytes {
+		return fmt.Errorf("the constants computed at load time would take more than %d bytes; zkai folds at most that much", maxFoldedBytes)
+	}
+	return nil
 }
 
 // bind fixes a graph input to its given value, or returns nil when name is
@@ -176,7 +192,7 @@ func (l *loader) bind(name string) (*model.Tensor, error) {
 		}
 		t, err := model.TensorFromFloats(v, l.opt.InputValues[k])
 		if err != nil {
-			return nil, fmt.Errorf("onnx: %w", err)
+			return nil, err
 		}
 		l.g.Inputs = slices.Delete(l.g.Inputs, i, i+1)
 		l.setConst(name, t)
@@ -235,7 +251,7 @@ func (l *loader) inputs(gp *pb.GraphProto, shapes [][]int) error {
 				return fmt.Errorf("onnx: input %q has rank %d; the given shape %v has rank %d", vi.GetName(), len(dims), shape, len(shape))
 			}
 			for d, dim := range dims {
-				if v := dim.GetDimValue(); dim.GetDimParam() == "" && v > 0 && int(v) != shape[d] {
+				if v, fixed := dimValue(dim); fixed && int(v) != shape[d] {
 					return fmt.Errorf("onnx: input %q needs dimension %d = %d; the given shape %v has %d", vi.GetName(), d, v, shape, shape[d])
 				}
 			}
@@ -246,7 +262,7 @@ func (l *loader) inputs(gp *pb.GraphProto, shapes [][]int) error {
 			shape = make([]int, len(dims))
 			for d, dim := range dims {
 				shape[d] = 1
-				if v := dim.GetDimValue(); v > 0 {
+				if v, fixed := dimValue(dim); fixed {
 					shape[d] = int(v)
 				}
 			}
@@ -260,6 +276,17 @@ func (l *loader) inputs(gp *pb.GraphProto, shapes [][]int) error {
 		l.g.Values[v.Name] = v
 	}
 	return nil
+}
+
+// dimValue returns a declared dimension's size; fixed is false for a
+// symbolic (dim_param) or unknown one, which the caller binds. A negative
+// dim_value, which some exporters write for unknown, counts as unknown.
+func dimValue(d *pb.TensorShapeProto_Dimension) (v int64, fixed bool) {
+	dv, ok := d.GetValue().(*pb.TensorShapeProto_Dimension_DimValue)
+	if !ok || dv.DimValue < 0 {
+		return 0, false
+	}
+	return dv.DimValue, true
 }
 
 func toInt64(s []int) []int64 {
@@ -299,7 +326,7 @@ func topoSort(gp *pb.GraphProto) ([]*pb.NodeProto, error) {
 	visit = func(i int) error {
 		switch state[i] {
 		case 1:
-			return fmt.Errorf("onnx: the graph has a cycle through node %q (%s)", nodes[i].GetName(), nodes[i].GetOpType())
+			return fmt.Errorf("onnx: the graph has a cycle through node %q (%s)", nodes[i].GetName(), ident(nodes[i].GetOpType()))
 		case 2:
 			return nil
 		}
@@ -313,7 +340,7 @@ func topoSort(gp *pb.GraphProto) ([]*pb.NodeProto, error) {
 					return err
 				}
 			} else if !known[in] {
-				return fmt.Errorf("onnx: node %q (%s) reads %q, which no node, input or initializer defines", nodes[i].GetName(), nodes[i].GetOpType(), in)
+				return fmt.Errorf("onnx: node %q (%s) reads %q, which no node, input or initializer defines", nodes[i].GetName(), ident(nodes[i].GetOpType()), in)
 			}
 		}
 		state[i] = 2
@@ -334,13 +361,13 @@ func (l *loader) node(n *pb.NodeProto) error {
 	if name == "" && len(n.GetOutput()) > 0 {
 		name = n.GetOutput()[0]
 	}
-	label := fmt.Sprintf("node %q (%s)", name, n.GetOpType())
+	label := fmt.Sprintf("node %q (%s)", name, ident(n.GetOpType()))
 	if d := n.GetDomain(); d != "" && d != "ai.onnx" {
 		return fmt.Errorf("onnx: %s: domain %q is not supported; supported: the default ONNX domain", label, d)
 	}
 	conv, ok := converters[n.GetOpType()]
 	if !ok {
-		return fmt.Errorf("onnx: %s: operator %s is not supported; supported: %s", label, n.GetOpType(), strings.Join(SupportedOps(), ", "))
+		return fmt.Errorf("onnx: %s: operator %s is not supported; supported: %s", label, ident(n.GetOpType()), strings.Join(SupportedOps(), ", "))
 	}
 	c := &nodeCtx{l: l, n: n, opset: l.opset, attrs: map[string]*pb.AttributeProto{}}
 	for _, a := range n.GetAttribute() {
@@ -402,8 +429,10 @@ func (l *loader) node(n *pb.NodeProto) error {
 		for i, k := range res.inputs {
 			ins[i] = c.consts[k]
 		}
-		if model.Size(types[0].Shape) > maxElements {
-			return fmt.Errorf("onnx: %s: folded constant is too large", label)
+		for _, t := range types {
+			if err := l.reserve(t.Shape); err != nil {
+				return fmt.Errorf("onnx: %s: %w", label, err)
+			}
 		}
 		ts, err := res.op.Eval(ins)
 		if err != nil {

@@ -60,8 +60,8 @@ func layerNorm(c *nodeCtx) (result, error) {
 		return result{}, unsupportedAttr("stash_type", c.int("stash_type", 1), "1")
 	}
 	op := &model.LayerNorm{Axis: int(c.int("axis", -1)), Epsilon: c.float("epsilon", 1e-5)}
-	for _, o := range c.n.GetOutput()[1:] {
-		op.Stats = op.Stats || o != ""
+	for i, o := range c.n.GetOutput() {
+		op.Stats = op.Stats || (i > 0 && o != "")
 	}
 	if c.optional(2) {
 		return opOn(op, 0, 1, 2)

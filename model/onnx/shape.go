@@ -69,6 +69,9 @@ func constantOfShape(c *nodeCtx) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	if err := c.l.reserve(shape); err != nil {
+		return result{}, err
+	}
 	fill := &model.Tensor{DType: model.Float, Shape: []int{1}, F: []float64{0}}
 	if c.has("value") {
 		if fill, err = tensorFrom(c.attrs["value"].GetT()); err != nil {
@@ -109,6 +112,9 @@ func rangeOp(c *nodeCtx) (result, error) {
 		return result{}, fmt.Errorf("range has %v elements; too many", steps)
 	}
 	n := int(max(steps, 0))
+	if err := c.l.reserve([]int{n}); err != nil {
+		return result{}, err
+	}
 	t := model.New(v[0].DType, []int{n})
 	for i := 0; i < n; i++ {
 		t.Set(i, start+float64(i)*delta)
