@@ -23,6 +23,7 @@ import (
 	"github.com/consensys/gnark/std/lookup/logderivlookup"
 	"github.com/consensys/gnark/std/rangecheck"
 
+	"github.com/zkai-dev/zkai/model"
 	"github.com/zkai-dev/zkai/quant"
 )
 
@@ -67,7 +68,11 @@ func Build(api frontend.API, p *quant.Program, inputs [][]frontend.Variable, wei
 			return nil, fmt.Errorf("circuit: input %q has %d values; want %d", t.Name, len(inputs[k]), t.Len())
 		}
 		for _, v := range inputs[k] {
-			b.checkSigned(v, t.Bits)
+			if t.DType == model.Bool {
+				api.AssertIsBoolean(v)
+			} else {
+				b.checkSigned(v, t.Bits)
+			}
 		}
 		b.vals[id] = inputs[k]
 	}
@@ -153,7 +158,7 @@ func (b *builder) op(op quant.Op) ([]frontend.Variable, error) {
 // bitsOf returns the declared width of an op's input i.
 func (b *builder) bitsOf(op quant.Op, i int) int { return b.p.Tensors[op.Ins()[i]].Bits }
 
-// checkSigned constrains −2^(bits−1) ≤ v < 2^(bits−1).
+// checkSigned constrains −2^(bits−1) ≤ v < 2^(bits−1), quant's bound.
 func (b *builder) checkSigned(v frontend.Variable, bits int) {
 	b.rc.Check(b.api.Add(v, pow2(bits-1)), bits)
 }

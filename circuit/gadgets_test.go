@@ -150,6 +150,9 @@ func unbounded(p *quant.Program) *quant.Program {
 	for i, t := range p.Tensors {
 		c := *t
 		c.Bits, c.Checked = 64, false
+		if c.DType == model.Bool {
+			c.DType = model.Int // a boolean's 0/1 rule is a bound too
+		}
 		q.Tensors[i] = &c
 	}
 	q.Consts = map[int][]int64{}
@@ -1158,7 +1161,7 @@ func TestRsqrtLargeInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := test.IsSolved(c, assignTest(t, c, w), bn254); err != nil {
-		t.Skip("BUG: circuit/root.go rsqrt rejects the evaluator's y = 0 for x ≥ 2^(K+3)+2^K+1 " +
+		t.Fatal("rsqrt rejects the evaluator's y = 0 for x ≥ 2^(K+3)+2^K+1 " +
 			"(upper check width K+3 is too small; use max(K+3, input bits)): " + firstErrLine(err))
 	}
 }
@@ -1178,23 +1181,24 @@ func TestWhereBoolInputMinusOne(t *testing.T) {
 		}
 	}
 	ins := [][]int64{{-1, 0, 1, 0}, {5, 6, -127, 127}, {-7, 8, 127, -127}}
-	w, err := p.EvalInts(ins)
+	if _, err := p.EvalInts(ins); err == nil {
+		t.Fatal("the evaluator accepts a −1 boolean")
+	}
+	lw, err := unbounded(p).EvalInts(ins)
 	if err != nil {
-		t.Fatalf("the evaluator refuses a −1 condition (%v): fixed; drop this test's skip", err)
+		t.Fatal(err)
 	}
 	c, err := NewInference(p, Options{Weights: Public, Input: Private, Output: Public})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// the circuit's value for the −1 element: 2·B·4 − A
-	forged := cloneOutputs(assignTest(t, c, w))
-	forged.Output[0][0] = big.NewInt(2*(-7*4) - 5)
-	errHonest := test.IsSolved(c, assignTest(t, c, w), bn254)
-	errForged := test.IsSolved(c, forged, bn254)
-	if errHonest != nil || errForged == nil {
-		t.Skipf("BUG: Bool inputs accept −1 (Bits = 2): honest witness error = %v; forged 2B−A accepted = %v. "+
-			"Fix: range-check Bool inputs/weights with AssertIsBoolean in Build (and refuse them in quant's QuantizeInputs/checkBound), "+
-			"or constrain Where's condition boolean", errHonest != nil, errForged == nil)
+	// neither the evaluator's choice (A) nor the circuit's old value 2·B·4 − A
+	for _, claim := range []int64{5 * 4, 2*(-7*4) - 5} {
+		forged := cloneOutputs(assignTest(t, c, lw))
+		forged.Output[0][0] = big.NewInt(claim)
+		if test.IsSolved(c, forged, bn254) == nil {
+			t.Fatalf("a −1 boolean input is accepted with output %d", claim)
+		}
 	}
 }
 
@@ -1206,22 +1210,24 @@ func TestWhereBoolInputMinusOne(t *testing.T) {
 // though the evaluator refuses it; static bounds downstream assume it
 // cannot happen (e.g. x·x of such a value exceeds the product's bound).
 func TestSignedBoundLowerEdge(t *testing.T) {
-	type edge struct {
+	resc := unaryProg(&quant.Rescale{M: 1, D: []int64{4}}, 1, 4, 10, 2, 6)
+	resc.Tensors[resc.Outputs[0]].Checked = true
+	clamp := unaryProg(&quant.Clamp{HasLo: true, Lo: -200}, 1, 4, 8, 4, 9)
+	for _, e := range []struct {
 		name string
 		p    *quant.Program
 		ins  [][]int64
-	}
-	resc := unaryProg(&quant.Rescale{M: 1, D: []int64{4}}, 1, 4, 10, 2, 6)
-	resc.Tensors[resc.Outputs[0]].Checked = true
-	sq := binaryProg(&quant.Mul{}, 1, 4, 8, 4, 8, model.Float, 8, 15) // bound 127² < 2^14
-	var accepted []string
-	for _, e := range []edge{
-		{"input -2^(b-1)", unaryProg(&quant.Clamp{HasLo: true, Lo: -200}, 1, 4, 8, 4, 9), [][]int64{{-128}}},
-		{"checked quotient -2^(b-1)", resc, [][]int64{{-130}}}, // ⌊−128/4⌋ = −32, Bits 6
-		{"product beyond its bound", sq, [][]int64{{-128}, {-128}}},
+		ok   bool
+	}{
+		{"input -2^(b-1)", clamp, [][]int64{{-128}}, true},
+		{"input -2^(b-1)-1", clamp, [][]int64{{-129}}, false},
+		{"input 2^(b-1)", clamp, [][]int64{{128}}, false},
+		{"checked quotient -2^(b-1)", resc, [][]int64{{-130}}, true}, // ⌊(−130+2)/4⌋ = −32, Bits 6
+		{"checked quotient -2^(b-1)-1", resc, [][]int64{{-134}}, false},
 	} {
-		if _, err := e.p.EvalInts(e.ins); err == nil {
-			t.Fatalf("%s: the evaluator accepts it", e.name)
+		_, err := e.p.EvalInts(e.ins)
+		if (err == nil) != e.ok {
+			t.Fatalf("%s: evaluator error %v; want ok = %v", e.name, err, e.ok)
 		}
 		lw, err := unbounded(e.p).EvalInts(e.ins)
 		if err != nil {
@@ -1231,15 +1237,9 @@ func TestSignedBoundLowerEdge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := test.IsSolved(c, assignTest(t, c, lw), bn254); err == nil {
-			accepted = append(accepted, e.name)
+		if err := test.IsSolved(c, assignTest(t, c, lw), bn254); (err == nil) != e.ok {
+			t.Fatalf("%s: circuit error %v; want ok = %v (the evaluator and the circuit must agree)", e.name, err, e.ok)
 		}
-	}
-	if len(accepted) > 0 {
-		t.Skipf("BUG: circuit/builder.go checkSigned admits v = −2^(Bits−1), which quant's bound |v| < 2^(Bits−1) excludes; "+
-			"accepted: %v. Fix: check v + 2^(Bits−1) − 1 ∈ [0, 2^Bits − 1) (e.g. rc.Check(v + 2^(Bits−1) − 1, Bits) plus "+
-			"api.AssertIsDifferent(v, 2^(Bits−1))), or make quant's bound two's-complement ([−2^(Bits−1), 2^(Bits−1)), "+
-			"maxAbs = 2^(Bits−1) in bound propagation)", accepted)
 	}
 }
 

@@ -44,7 +44,8 @@ func (b *builder) rsqrt(o *quant.Rsqrt, x []frontend.Variable) ([]frontend.Varia
 		y2 := api.Mul(y[0], y[0])
 		b.checkNonNeg(api.Sub(k, api.Mul(y2, v)), o.K+1)
 		up := api.Mul(api.Add(y2, api.Mul(y[0], 2), 1), v)
-		b.checkNonNeg(api.Sub(api.Sub(up, k), 1), o.K+3)
+		// (y+1)²·x ≤ 4·2^K for y ≥ 1, but x itself when y = 0
+		b.checkNonNeg(api.Sub(api.Sub(up, k), 1), max(o.K+3, b.bitsOf(o, 0)))
 		out[i] = y[0]
 	}
 	return out, nil

@@ -87,6 +87,9 @@ func TensorFromFloats(v Value, data []float64) (*Tensor, error) {
 		if v.DType != Float && x != math.Trunc(x) {
 			return nil, fmt.Errorf("input %q element %d is %v; this input takes integers", v.Name, i, x)
 		}
+		if v.DType == Bool && x != 0 && x != 1 {
+			return nil, fmt.Errorf("input %q element %d is %v; this boolean input takes 0 or 1", v.Name, i, x)
+		}
 		t.Set(i, x)
 	}
 	return t, nil

@@ -70,6 +70,16 @@ func (c *compiler) emit(op Op, res *int, name string, dt model.DType, shape []in
 	return *res
 }
 
+// emitBits adds an op whose outputs range over its inputs' values (data
+// movement, max, ReLU): the output keeps the input's exact width, which a
+// magnitude bound would widen by one bit for −2^(Bits−1).
+func (c *compiler) emitBits(op Op, res *int, name string, dt model.DType, shape []int, scale, bits int) int {
+	*res = c.add(name, dt, shape, scale, 0)
+	c.t(*res).Bits = bits
+	c.p.Ops = append(c.p.Ops, op)
+	return *res
+}
+
 // emitQuotient emits an op whose output a circuit range-checks anyway (a
 // rounded quotient): its bound is capped at ActivationRange at its scale, and
 // enforced when static propagation allows more. This keeps bounds from
@@ -103,6 +113,7 @@ func (c *compiler) input(v model.Value) error {
 	}
 	c.ids[v.Name] = id
 	c.p.Inputs = append(c.p.Inputs, id)
+	c.p.InputRanges = append(c.p.InputRanges, math.Ldexp(bound, -scale))
 	return nil
 }
 
@@ -113,7 +124,7 @@ func (c *compiler) value(name string) (int, error) {
 		return id, nil
 	}
 	if t, ok := c.g.Constants[name]; ok {
-		return c.constAt(name, t, c.constScale(t))
+		return c.constAt(name, t, c.constScale(name, t))
 	}
 	return 0, fmt.Errorf("value %q is not defined", name)
 }
@@ -124,24 +135,38 @@ func (c *compiler) isConst(name string) bool {
 	return ok
 }
 
-// constScale picks a constant's scale: Settings.ConstBits significant bits
-// for its largest magnitude, within [0, MaxConstScale]; integers stay at 0.
-func (c *compiler) constScale(t *model.Tensor) int {
+// constScale is a float constant's natural scale: the one recorded in the
+// settings under its name, or else the largest scale (at most
+// MaxConstScale) at which its largest magnitude keeps ConstBits−1 bits —
+// then recorded, so that the settings, not the values, fix the circuit.
+// Integer constants stay at 0.
+func (c *compiler) constScale(name string, t *model.Tensor) int {
 	if t.DType != model.Float {
 		return 0
+	}
+	if s, ok := c.s.Scales[name]; ok {
+		return s
 	}
 	m := 0.0
 	for _, v := range t.F {
 		m = math.Max(m, math.Abs(v))
 	}
-	if m == 0 {
-		return 0
+	s := 0
+	if m > 0 {
+		s = min(max(c.s.ConstBits-1-int(math.Ceil(math.Log2(m))), 0), c.s.MaxConstScale)
 	}
-	s := c.s.ConstBits - 1 - int(math.Ceil(math.Log2(m)))
-	return min(max(s, 0), c.s.MaxConstScale)
+	if c.s.Scales == nil {
+		c.s.Scales = map[string]int{}
+	}
+	c.s.Scales[name] = s
+	return s
 }
 
-// constAt quantises a model constant at a scale (cached).
+// constAt quantises a model constant at a scale (cached). A float
+// constant's declared bound follows from its natural scale alone —
+// 2^(ConstBits−1) at that scale, moved to this one — so that a program with
+// private weights is the same whatever the weight values; a value beyond it
+// is an error. Every float constant is a weight.
 func (c *compiler) constAt(name string, t *model.Tensor, scale int) (int, error) {
 	if t.DType != model.Float {
 		scale = 0
@@ -154,9 +179,16 @@ func (c *compiler) constAt(name string, t *model.Tensor, scale int) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("constant %q: %w", name, err)
 	}
+	if t.DType == model.Float {
+		declared := math.Ldexp(1, c.s.ConstBits-1+scale-c.constScale(name, t)) + 1
+		if m > declared {
+			return 0, fmt.Errorf("constant %q reaches %g at scale 2^%d, beyond its declared %g; lower its recorded scale in the settings", name, m, scale, declared)
+		}
+		m = declared
+	}
 	id := c.add(name, t.DType, t.Shape, scale, m)
 	c.p.Consts[id] = vals
-	if t.DType == model.Float && t.Len() > 1 {
+	if t.DType == model.Float {
 		c.p.Weights = append(c.p.Weights, id)
 	}
 	c.consts[key] = id
@@ -242,7 +274,7 @@ func (c *compiler) broadcast(x int, shape []int, name string) int {
 		return x
 	}
 	op := &Move{io: io{In: []int{x}}, Src: model.BroadcastIndex(t.Shape, shape)}
-	return c.emit(op, &op.Res, name, t.DType, shape, t.Scale, t.maxAbs())
+	return c.emitBits(op, &op.Res, name, t.DType, shape, t.Scale, t.Bits)
 }
 
 // define records a node output.

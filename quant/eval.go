@@ -29,8 +29,11 @@ func (p *Program) QuantizeInputs(inputs []*model.Tensor) ([][]int64, error) {
 		for i := range vals {
 			x := in.At(i)
 			if t.DType == model.Float {
-				limit := math.Ldexp(t.maxAbs(), -t.Scale)
-				if math.IsNaN(x) || math.Abs(x) > limit {
+				limit := math.Ldexp(t.maxAbs(), -t.Scale) // a hand-built program may declare only Bits
+				if k < len(p.InputRanges) {
+					limit = p.InputRanges[k]
+				}
+				if math.IsNaN(x) || math.Abs(x) >= limit {
 					return nil, fmt.Errorf("quant: input %q element %d = %v is outside the declared range ±%g; raise --input-range or calibrate with data like this", t.Name, i, x, limit)
 				}
 				q, err := Quantize(x, t.Scale)
@@ -39,6 +42,9 @@ func (p *Program) QuantizeInputs(inputs []*model.Tensor) ([][]int64, error) {
 				}
 				vals[i] = q
 			} else {
+				if t.DType == model.Bool && x != 0 && x != 1 {
+					return nil, fmt.Errorf("quant: input %q element %d = %v; a boolean input takes 0 or 1", t.Name, i, x)
+				}
 				vals[i] = int64(x)
 			}
 		}
@@ -100,8 +106,8 @@ func (p *Program) checkBound(id int, vals []int64) error {
 	}
 	limit := int64(1) << (t.Bits - 1)
 	for i, v := range vals {
-		if v >= limit || v <= -limit {
-			return fmt.Errorf("quant: tensor %q element %d = %d exceeds its declared bound of %d bits (|v| < 2^%d); lower the scale, narrow the input range or calibrate", t.Name, i, v, t.Bits, t.Bits-1)
+		if v >= limit || v < -limit || (t.DType == model.Bool && v != 0 && v != 1) {
+			return fmt.Errorf("quant: tensor %q element %d = %d exceeds its declared bound of %d bits (−2^%d ≤ v < 2^%d); lower the scale, narrow the input range or calibrate", t.Name, i, v, t.Bits, t.Bits-1, t.Bits-1)
 		}
 	}
 	return nil

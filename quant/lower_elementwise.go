@@ -73,7 +73,7 @@ func lowerBinary(c *compiler, n *model.Node) error {
 			if err != nil {
 				return err
 			}
-			y, err := c.constAt(n.Inputs[1]+"/reciprocal", r, c.constScale(r))
+			y, err := c.constAt(n.Inputs[1]+"/reciprocal", r, c.constScale(n.Inputs[1]+"/reciprocal", r))
 			if err != nil {
 				return err
 			}
@@ -96,7 +96,7 @@ func lowerBinary(c *compiler, n *model.Node) error {
 // or for a constant the scale that keeps ConstBits significant bits.
 func (c *compiler) naturalScale(name string) int {
 	if t, ok := c.g.Constants[name]; ok {
-		return c.constScale(t)
+		return c.constScale(name, t)
 	}
 	if id, ok := c.ids[name]; ok {
 		return c.t(id).Scale
@@ -190,7 +190,7 @@ func lowerUnary(c *compiler, n *model.Node) error {
 	switch u.Fn {
 	case model.Relu:
 		op := &Clamp{io: io{In: []int{x}}, HasLo: true}
-		c.define(out, c.emit(op, &op.Res, out, t.DType, t.Shape, t.Scale, t.maxAbs()))
+		c.define(out, c.emitBits(op, &op.Res, out, t.DType, t.Shape, t.Scale, t.Bits))
 		return nil
 	case model.LeakyRelu:
 		const k = 16
@@ -344,7 +344,7 @@ func lowerPow(c *compiler, n *model.Node) error {
 	switch {
 	case e == 1:
 		op := &Move{io: io{In: []int{x}}, Src: identity(t.Len())}
-		c.define(out, c.emit(op, &op.Res, out, t.DType, t.Shape, t.Scale, t.maxAbs()))
+		c.define(out, c.emitBits(op, &op.Res, out, t.DType, t.Shape, t.Scale, t.Bits))
 		return nil
 	case e >= 2 && e <= 8 && e == math.Trunc(e):
 		acc := x
@@ -398,6 +398,6 @@ func lowerCast(c *compiler, n *model.Node) error {
 		return errUnsupported("Cast to bool at run time")
 	}
 	op := &Move{io: io{In: []int{x}}, Src: identity(t.Len())}
-	c.define(out, c.emit(op, &op.Res, out, cs.To, t.Shape, t.Scale, t.maxAbs()))
+	c.define(out, c.emitBits(op, &op.Res, out, cs.To, t.Shape, t.Scale, t.Bits))
 	return nil
 }

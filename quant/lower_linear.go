@@ -1,7 +1,6 @@
 package quant
 
 import (
-	"math"
 
 	"github.com/zkai-dev/zkai/model"
 )
@@ -33,7 +32,7 @@ func lowerLinear(c *compiler, n *model.Node) error {
 			name += "/alpha"
 			alpha = 1
 		}
-		return c.constAt(name, t, c.constScale(t))
+		return c.constAt(name, t, c.constScale(name, t))
 	}
 	b, err := operand(1)
 	if err != nil {
@@ -46,21 +45,13 @@ func lowerLinear(c *compiler, n *model.Node) error {
 	ta, tb := c.t(a), c.t(b)
 	ps := ta.Scale + tb.Scale
 	ins := []int{a, b}
-	// per-output bound: Σ|a|·|b| over the output's terms
-	bound := 0.0
-	bvals, bConst := c.p.Consts[b]
+	// bound: the most terms of any output times the operands' declared
+	// bounds (not the weight values, which may be private)
+	most := 0
 	for j := 0; j+1 < len(terms.Start); j++ {
-		s := 0.0
-		if bConst {
-			for t := terms.Start[j]; t < terms.Start[j+1]; t++ {
-				s += math.Abs(float64(bvals[terms.IB[t]]))
-			}
-			s *= ta.maxAbs()
-		} else {
-			s = float64(terms.Start[j+1]-terms.Start[j]) * ta.maxAbs() * tb.maxAbs()
-		}
-		bound = math.Max(bound, s)
+		most = max(most, terms.Start[j+1]-terms.Start[j])
 	}
+	bound := float64(most) * ta.maxAbs() * tb.maxAbs()
 	if len(n.Inputs) > 2 {
 		// the bias joins the sum before the remaining alpha is applied
 		beta /= alpha
@@ -115,7 +106,7 @@ func lowerAffine(c *compiler, n *model.Node) error {
 		ch := a.Channel(t.Shape, j)
 		sc.F[j], bi.F[j] = a.Scale[ch], a.Bias[ch]
 	}
-	s, err := c.constAt(out+"/scale", sc, c.constScale(sc))
+	s, err := c.constAt(out+"/scale", sc, c.constScale(out+"/scale", sc))
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func lowerMove(c *compiler, n *model.Node) error {
 		scale = 0
 	}
 	ins := make([]int, len(n.Inputs))
-	bound := 0.0
+	bits := 1
 	for i, name := range n.Inputs {
 		id, err := c.operandAt(name, scale)
 		if err != nil {
@@ -48,17 +48,15 @@ func lowerMove(c *compiler, n *model.Node) error {
 			return err
 		}
 		ins[i] = id
-		bound = math.Max(bound, c.t(id).maxAbs())
+		bits = max(bits, c.t(id).Bits)
 	}
 	q, err := Quantize(fill, scale)
 	if err != nil {
 		return fmt.Errorf("pad value: %w", err)
 	}
-	if q != 0 {
-		bound = math.Max(bound, math.Abs(float64(q)))
-	}
+	bits = max(bits, boundBits(math.Abs(float64(q))))
 	op := &Move{io: io{In: ins}, Src: src, Fill: q}
-	c.define(out, c.emit(op, &op.Res, out, outs[0].DType, outs[0].Shape, scale, bound))
+	c.define(out, c.emitBits(op, &op.Res, out, outs[0].DType, outs[0].Shape, scale, bits))
 	return nil
 }
 
@@ -81,7 +79,7 @@ func lowerGatherVar(c *compiler, n *model.Node) error {
 	}
 	t := c.t(data)
 	op := &GatherVar{io: io{In: []int{data, idx}}, Op: g, Data: vd, IdxShape: vi.Shape}
-	c.define(out, c.emit(op, &op.Res, out, t.DType, outs[0].Shape, t.Scale, t.maxAbs()))
+	c.define(out, c.emitBits(op, &op.Res, out, t.DType, outs[0].Shape, t.Scale, t.Bits))
 	return nil
 }
 
@@ -141,7 +139,7 @@ func lowerReduce(c *compiler, n *model.Node) error {
 			}
 		}
 		op := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
-		c.define(out, c.emit(op, &op.Res, out, t.DType, shape, t.Scale, t.maxAbs()))
+		c.define(out, c.emitBits(op, &op.Res, out, t.DType, shape, t.Scale, t.Bits))
 	}
 	return nil
 }
@@ -190,7 +188,7 @@ func lowerPool(c *compiler, n *model.Node) error {
 		return nil
 	}
 	op := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
-	c.define(out, c.emit(op, &op.Res, out, t.DType, shape, t.Scale, t.maxAbs()))
+	c.define(out, c.emitBits(op, &op.Res, out, t.DType, shape, t.Scale, t.Bits))
 	if p.Indices && len(n.Outputs) > 1 && n.Outputs[1] != "" {
 		labels := make([][]int64, len(groups))
 		for j, g := range groups {
@@ -215,7 +213,7 @@ func (c *compiler) spread(x int, groups [][]int, shape []int, name string) int {
 	}
 	t := c.t(x)
 	op := &Move{io: io{In: []int{x}}, Src: src}
-	return c.emit(op, &op.Res, name, t.DType, shape, t.Scale, t.maxAbs())
+	return c.emitBits(op, &op.Res, name, t.DType, shape, t.Scale, t.Bits)
 }
 
 // expScale is the scale of Softmax's exponentials e^(x−max) ∈ (0, 1].
@@ -237,7 +235,7 @@ func lowerSoftmax(c *compiler, n *model.Node) error {
 		return err
 	}
 	mx := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
-	m := c.emit(mx, &mx.Res, out+"/max", t.DType, kept, t.Scale, t.maxAbs())
+	m := c.emitBits(mx, &mx.Res, out+"/max", t.DType, kept, t.Scale, t.Bits)
 	mb := c.spread(m, groups, t.Shape, out+"/max_b")
 	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
 	d := c.emit(sub, &sub.Res, out+"/shifted", model.Float, t.Shape, t.Scale, 2*t.maxAbs())

@@ -148,8 +148,8 @@ func TestHandGemm(t *testing.T) {
 	if r.M != 1 || !slices.Equal(r.D, []int64{1 << 14}) {
 		t.Errorf("rescale M=%d D=%v; want M=1 D=[16384]", r.M, r.D)
 	}
-	if !slices.Equal(p.Weights, []int{tensorNamed(t, p, "W")}) {
-		t.Errorf("weights = %v; want only W (b has one element)", p.Weights)
+	if !slices.Equal(p.Weights, []int{tensorNamed(t, p, "W"), tensorNamed(t, p, "b/bias")}) {
+		t.Errorf("weights = %v; want W and the bias (every float constant is a weight)", p.Weights)
 	}
 	if out := p.Decode(w)[0]; out.F[0] != 0.375 {
 		t.Errorf("decoded %v; want 0.375", out.F)

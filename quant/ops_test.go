@@ -757,7 +757,8 @@ func TestDeclaredBound(t *testing.T) {
 		{3, 4, true},    // 7 < 8
 		{-3, -4, true},  // -7
 		{4, 4, false},   // 8
-		{-4, -4, false}, // -8: |v| = 8 is not < 8
+		{-4, -4, true},  // -8 = −2^3: the two's-complement range −2^(Bits−1) ≤ v < 2^(Bits−1)
+		{-5, -4, false}, // -9
 		{100, -99, true},
 	} {
 		w, err := p.EvalInts([][]int64{{c.a}, {c.b}})
@@ -827,7 +828,7 @@ func TestQuantizeInputs(t *testing.T) {
 	if !slices.Equal(q[0], []int64{1, -1, 31, -5}) || !slices.Equal(q[1], []int64{7, -7}) {
 		t.Fatalf("QuantizeInputs = %v", q)
 	}
-	for _, bad := range []float64{7.8, -7.76, math.NaN(), math.Inf(1)} {
+	for _, bad := range []float64{8, -8.2, math.NaN(), math.Inf(1)} { // the range is |x| < 2^(Bits−1)/2^scale = 8
 		x.F[0] = bad
 		if _, err := p.QuantizeInputs([]*model.Tensor{x, i}); err == nil || !strings.Contains(err.Error(), `"x"`) {
 			t.Errorf("x = %v: err = %v; want an out-of-range error naming x", bad, err)

@@ -6,7 +6,7 @@
 //
 // A real x is carried as the integer round(x·2^s) for a per-tensor scale s
 // (a power of two; integer and boolean tensors have s = 0). Every tensor
-// declares a bound: |v| < 2^(Bits−1). Bounds come from interval propagation
+// declares a bound: −2^(Bits−1) ≤ v < 2^(Bits−1) (booleans are 0 or 1). Bounds come from interval propagation
 // from the declared input range; where that is loose (a quotient, a
 // rescaled product) the bound is capped at Settings.MaxBits and then
 // enforced: Eval fails with an error when a value would exceed it, so a
@@ -37,7 +37,8 @@ type Tensor struct {
 	DType model.DType
 	Shape []int
 	Scale int // fractional bits
-	// Bits bounds every value: |v| < 2^(Bits−1).
+	// Bits bounds every value: −2^(Bits−1) ≤ v < 2^(Bits−1), the range a
+	// circuit checks as 0 ≤ v + 2^(Bits−1) < 2^Bits.
 	Bits int
 	// Checked marks a bound that static propagation could not guarantee:
 	// the evaluator (and a circuit) must enforce it.
@@ -51,7 +52,10 @@ func (t *Tensor) Len() int { return model.Size(t.Shape) }
 type Program struct {
 	Tensors []*Tensor
 	// Inputs and Outputs are tensor ids, in the graph's order.
-	Inputs  []int
+	Inputs []int
+	// InputRanges are the declared real ranges of the inputs: a float
+	// input x must satisfy |x| < InputRanges[k].
+	InputRanges []float64
 	Outputs []int
 	// Consts holds the values of constant tensors (weights, biases, folded
 	// constants) by tensor id.
@@ -90,8 +94,9 @@ func boundBits(m float64) int {
 	return exp + 1
 }
 
-// maxAbs is the largest magnitude a tensor's bound allows.
-func (t *Tensor) maxAbs() float64 { return math.Ldexp(1, t.Bits-1) - 1 }
+// maxAbs is the largest magnitude a tensor's bound allows (that of
+// −2^(Bits−1)).
+func (t *Tensor) maxAbs() float64 { return math.Ldexp(1, t.Bits-1) }
 
 // Dequantize converts integer values at scale s to floats.
 func Dequantize(v []int64, scale int) []float64 {
