@@ -1,7 +1,6 @@
 package quant
 
 import (
-
 	"github.com/zkai-dev/zkai/model"
 )
 

@@ -56,7 +56,7 @@ type Program struct {
 	// InputRanges are the declared real ranges of the inputs: a float
 	// input x must satisfy |x| < InputRanges[k].
 	InputRanges []float64
-	Outputs []int
+	Outputs     []int
 	// Consts holds the values of constant tensors (weights, biases, folded
 	// constants) by tensor id.
 	Consts map[int][]int64
