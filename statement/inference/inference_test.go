@@ -237,3 +237,61 @@ func hugeCount(pb []byte) []byte {
 	copy(b[128:132], []byte{0xff, 0xff, 0xff, 0xff})
 	return b
 }
+
+// TestCircuitIndependentOfWeights: a verifier who compiles the same
+// architecture with other weights, using the prover's settings.json, gets
+// the identical circuit — so it can run setup without seeing the weights —
+// and the prover's proof verifies under the verifier's key.
+func TestCircuitIndependentOfWeights(t *testing.T) {
+	for _, name := range []string{"iris_logreg", "digits_cnn"} {
+		t.Run(name, func(t *testing.T) {
+			vis := circuit.DefaultOptions()
+			prover := t.TempDir()
+			pc, err := Compile(filepath.Join("../../testdata/models", name, "model.onnx"), engine.Options{}, vis, proof.Groth16, prover)
+			if err != nil {
+				t.Fatal(err)
+			}
+			verifier := t.TempDir()
+			vc, err := Compile(filepath.Join("../../testdata/perturbed", name+".onnx"), engine.Options{SettingsFile: filepath.Join(prover, SettingsFile)}, vis, proof.Groth16, verifier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pc.Info.CircuitDigest != vc.Info.CircuitDigest {
+				t.Fatalf("circuit digests differ: %s vs %s", pc.Info.CircuitDigest, vc.Info.CircuitDigest)
+			}
+			if pc.Commitment.Commitment == vc.Commitment.Commitment {
+				t.Fatal("different weights gave the same commitment")
+			}
+			if testing.Short() {
+				return
+			}
+			// the verifier's setup serves the prover
+			if _, err := RunSetup(verifier, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []string{PKFile, VKFile} {
+				b, err := os.ReadFile(filepath.Join(verifier, f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(prover, f), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d, err := Open(verifier)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := saveSettings(prover, pc.Settings, &pc.Info, d.Setup); err != nil {
+				t.Fatal(err)
+			}
+			p, err := Prove(prover, loadInput(t, name), nil, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := Verify(marshal(t, p.Bundle), readVK(t, verifier), pc.Commitment.Commitment); !r.Valid {
+				t.Fatalf("proof under the verifier's key rejected: %s", r.Reason)
+			}
+		})
+	}
+}
