@@ -178,3 +178,75 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo output:\n%s", stdout)
 	}
 }
+
+// TestProvePipeline drives compile → setup → prove → verify through the
+// CLI, checks that run --settings reproduces the proven outputs exactly,
+// and that verify exits 1 on a tampered bundle and a wrong model.
+func TestProvePipeline(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "iris")
+	model := "../../testdata/models/iris_logreg/model.onnx"
+	in := "../../testdata/models/iris_logreg/input.json"
+	bundle := filepath.Join(t.TempDir(), "proof.json")
+	for _, args := range [][]string{
+		{"compile", model, "-o", dir},
+		{"setup", dir},
+		{"prove", dir, "--input", in, "-o", bundle, "--context", "n1"},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	code, stdout, stderr := runCLI(t, "verify", bundle, "--vk", filepath.Join(dir, "vk"), "--expect-model", filepath.Join(dir, "model.commitment.json"), "--json")
+	if code != 0 {
+		t.Fatalf("verify: exit %d: %s %s", code, stdout, stderr)
+	}
+	var v struct {
+		Valid  bool `json:"valid"`
+		Public struct {
+			Outputs []struct {
+				Data []float64 `json:"data"`
+			} `json:"outputs"`
+		} `json:"public"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil || !v.Valid {
+		t.Fatalf("verify --json = %s (%v)", stdout, err)
+	}
+	code, stdout, stderr = runCLI(t, "run", model, "--input", in, "--settings", filepath.Join(dir, "settings.json"), "--json")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Outputs []struct {
+			Data []float64 `json:"data"`
+		} `json:"outputs"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range r.Outputs[0].Data {
+		if x != v.Public.Outputs[0].Data[i] {
+			t.Fatalf("run --settings output %d = %v; the proof says %v", i, x, v.Public.Outputs[0].Data[i])
+		}
+	}
+	// tampered: a different decoded value
+	b, err := os.ReadFile(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"context": "n1"`) {
+		t.Fatal("the bundle does not show its context")
+	}
+	tampered := writeTemp(t, "t.json", []byte(strings.Replace(string(b), `"context": "n1"`, `"context": "n2"`, 1)))
+	code, stdout, _ = runCLI(t, "verify", tampered, "--vk", filepath.Join(dir, "vk"))
+	if code != 1 || !strings.HasPrefix(stdout, "invalid: ") {
+		t.Fatalf("tampered context: exit %d, %q", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "verify", bundle, "--vk", filepath.Join(dir, "vk"), "--expect-model", "12345")
+	if code != 1 || !strings.Contains(stdout, "not the expected") {
+		t.Fatalf("wrong model: exit %d, %q", code, stdout)
+	}
+	code, _, stderr = runCLI(t, "verify", writeTemp(t, "x.json", []byte("{")), "--vk", filepath.Join(dir, "vk"))
+	if code != 1 || strings.Contains(stderr, "panic") {
+		t.Fatalf("bad bundle: exit %d, %q", code, stderr)
+	}
+}
