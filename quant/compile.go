@@ -137,8 +137,8 @@ func (c *compiler) isConst(name string) bool {
 
 // constScale is a float constant's natural scale: the one recorded in the
 // settings under its name, or else the largest scale (at most
-// MaxConstScale) at which its largest magnitude keeps ConstBits−1 bits —
-// then recorded, so that the settings, not the values, fix the circuit.
+// MaxConstScale) at which every value fits ConstBits signed bits — then
+// recorded, so that the settings, not the values, fix the circuit.
 // Integer constants stay at 0.
 func (c *compiler) constScale(name string, t *model.Tensor) int {
 	if t.DType != model.Float {
@@ -151,9 +151,12 @@ func (c *compiler) constScale(name string, t *model.Tensor) int {
 	for _, v := range t.F {
 		m = math.Max(m, math.Abs(v))
 	}
+	// the largest s with m·2^s ≤ 2^(ConstBits−1) − 1, so that every
+	// rounded value fits ConstBits signed bits
 	s := 0
 	if m > 0 {
-		s = min(max(c.s.ConstBits-1-int(math.Ceil(math.Log2(m))), 0), c.s.MaxConstScale)
+		s = int(math.Floor(math.Log2((math.Ldexp(1, c.s.ConstBits-1) - 1) / m)))
+		s = min(max(s, 0), c.s.MaxConstScale)
 	}
 	if c.s.Scales == nil {
 		c.s.Scales = map[string]int{}
@@ -180,7 +183,12 @@ func (c *compiler) constAt(name string, t *model.Tensor, scale int) (int, error)
 		return 0, fmt.Errorf("constant %q: %w", name, err)
 	}
 	if t.DType == model.Float {
-		declared := math.Ldexp(1, c.s.ConstBits-1+scale-c.constScale(name, t)) + 1
+		// at its natural scale a weight keeps ConstBits bits; moved to
+		// another, it may also round up by one
+		declared := math.Ldexp(1, c.s.ConstBits-1) - 1
+		if d := scale - c.constScale(name, t); d != 0 {
+			declared = math.Ceil(math.Ldexp(declared, d) + 0.5)
+		}
 		if m > declared {
 			return 0, fmt.Errorf("constant %q reaches %g at scale 2^%d, beyond its declared %g; lower its recorded scale in the settings", name, m, scale, declared)
 		}

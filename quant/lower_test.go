@@ -105,10 +105,10 @@ func gemmGraph(t testing.TB, w []float64, b float64) *model.Graph {
 // b = [0.125] at scale 4 (ConstBits 16):
 //
 //	x  at 2^4:  [0.5·16, −0.25·16] = [8, −4]
-//	W  max |w| = 2 → scale 16−1−⌈log2 2⌉ = 14: [1.5·2^14, 2·2^14] = [24576, 32768]
-//	acc scale 4+14 = 18; b at 2^18: 0.125·2^18 = 32768
-//	acc = 8·24576 + (−4)·32768 + 32768 = 196608 − 131072 + 32768 = 98304
-//	y = rescale 2^18 → 2^4: D = 2^14, floor((98304 + 8192)/16384) = floor(6.5) = 6
+//	W  max |w| = 2 → the largest s with 2·2^s ≤ 2^15 − 1: 13: [1.5·2^13, 2·2^13] = [12288, 16384]
+//	acc scale 4+13 = 17; b at 2^17: 0.125·2^17 = 16384
+//	acc = 8·12288 + (−4)·16384 + 16384 = 98304 − 65536 + 16384 = 49152
+//	y = rescale 2^17 → 2^4: D = 2^13, floor((49152 + 4096)/8192) = floor(6.5) = 6
 //	y = 6/16 = 0.375 = 0.75 − 0.5 + 0.125 exactly.
 func TestHandGemm(t *testing.T) {
 	g := gemmGraph(t, []float64{1.5, 2}, 0.125)
@@ -131,9 +131,9 @@ func TestHandGemm(t *testing.T) {
 		want  []int64
 	}{
 		{"x", 4, []int64{8, -4}},
-		{"W", 14, []int64{24576, 32768}},
-		{"b/bias", 18, []int64{32768}},
-		{"y/acc", 18, []int64{98304}},
+		{"W", 13, []int64{12288, 16384}},
+		{"b/bias", 17, []int64{16384}},
+		{"y/acc", 17, []int64{49152}},
 		{"y", 4, []int64{6}},
 	} {
 		id := tensorNamed(t, p, c.name)
@@ -145,8 +145,8 @@ func TestHandGemm(t *testing.T) {
 		}
 	}
 	r := p.Ops[1].(*Rescale)
-	if r.M != 1 || !slices.Equal(r.D, []int64{1 << 14}) {
-		t.Errorf("rescale M=%d D=%v; want M=1 D=[16384]", r.M, r.D)
+	if r.M != 1 || !slices.Equal(r.D, []int64{1 << 13}) {
+		t.Errorf("rescale M=%d D=%v; want M=1 D=[8192]", r.M, r.D)
 	}
 	if !slices.Equal(p.Weights, []int{tensorNamed(t, p, "W"), tensorNamed(t, p, "b/bias")}) {
 		t.Errorf("weights = %v; want W and the bias (every float constant is a weight)", p.Weights)
@@ -158,13 +158,13 @@ func TestHandGemm(t *testing.T) {
 
 // TestHandGemmRounding: W = [[0.3], [−1]], b = 0.1 at scale 4:
 //
-//	W max 1 → scale 15: [round(9830.4), −32768] = [9830, −32768]
-//	b at 2^19: round(52428.8) = 52429
-//	acc = 8·9830 + (−4)·(−32768) + 52429 = 78640 + 131072 + 52429 = 262141
-//	y = floor((262141 + 16384)/32768) = floor(8.49997) = 8 → 0.5 (float: 0.15 + 0.25 + 0.1 = 0.5)
+//	W max 1 → scale 14 (2^14 ≤ 2^15 − 1): [round(4915.2), −16384] = [4915, −16384]
+//	b at 2^18: round(26214.4) = 26214
+//	acc = 8·4915 + (−4)·(−16384) + 26214 = 39320 + 65536 + 26214 = 131070
+//	y = floor((131070 + 8192)/16384) = floor(8.4998) = 8 → 0.5 (float: 0.15 + 0.25 + 0.1 = 0.5)
 //
-// and x = [−0.5, 0.25] → [−8, 4]: acc = −78640 − 131072 + 52429 = −157283,
-// y = floor((−157283 + 16384)/32768) = floor(−4.2999) = −5 (−4.7999 rounded)
+// and x = [−0.5, 0.25] → [−8, 4]: acc = −39320 − 65536 + 26214 = −78642,
+// y = floor((−78642 + 8192)/16384) = floor(−4.2999) = −5 (−4.7999 rounded)
 // (float: −0.15 − 0.25 + 0.1 = −0.3 → −4.8 units).
 func TestHandGemmRounding(t *testing.T) {
 	g := gemmGraph(t, []float64{0.3, -1}, 0.1)
@@ -178,17 +178,17 @@ func TestHandGemmRounding(t *testing.T) {
 		x        []float64
 		acc, out int64
 	}{
-		{[]float64{0.5, -0.25}, 262141, 8},
-		{[]float64{-0.5, 0.25}, -157283, -5},
+		{[]float64{0.5, -0.25}, 131070, 8},
+		{[]float64{-0.5, 0.25}, -78642, -5},
 	} {
 		w, err := p.Eval([]*model.Tensor{floatT([]int{1, 2}, c.x...)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := w.Values[tensorNamed(t, p, "W")]; !slices.Equal(got, []int64{9830, -32768}) {
+		if got := w.Values[tensorNamed(t, p, "W")]; !slices.Equal(got, []int64{4915, -16384}) {
 			t.Errorf("W = %v", got)
 		}
-		if got := w.Values[tensorNamed(t, p, "b/bias")]; !slices.Equal(got, []int64{52429}) {
+		if got := w.Values[tensorNamed(t, p, "b/bias")]; !slices.Equal(got, []int64{26214}) {
 			t.Errorf("b = %v", got)
 		}
 		if got := w.Values[tensorNamed(t, p, "y/acc")]; !slices.Equal(got, []int64{c.acc}) {
@@ -205,9 +205,9 @@ func TestHandGemmRounding(t *testing.T) {
 //
 //	x = [1, 0.125, −3] → [16, 2, −48]; c at x's scale 4: 4
 //	d = x − c = [12, −2, −52]; Relu → [12, 0, 0]
-//	0.5 is a constant: scale 16−1−⌈log2 0.5⌉ = 16, value 32768
-//	product at 4+16 = 20: [393216, 0, 0]
-//	rescale 2^20 → 2^2 (Scales["z"] = 2): D = 2^18, floor((393216 + 131072)/262144) = 2 → 0.5
+//	0.5 is a constant: the largest s with 0.5·2^s ≤ 2^15 − 1 is 15, value 16384
+//	product at 4+15 = 19: [196608, 0, 0]
+//	rescale 2^19 → 2^2 (Scales["z"] = 2): D = 2^17, floor((196608 + 65536)/131072) = 2 → 0.5
 //	(float: (1 − 0.25)·0.5 = 0.375 = 1.5 units at 2^2, rounded half up to 2)
 func TestHandChain(t *testing.T) {
 	g := graph(t, []model.Value{{Name: "x", DType: model.Float, Shape: []int{3}}},
@@ -237,8 +237,8 @@ func TestHandChain(t *testing.T) {
 		{"d/b", 4, []int64{4, 4, 4}}, // c broadcast to x's shape
 		{"d", 4, []int64{12, -2, -52}},
 		{"r", 4, []int64{12, 0, 0}},
-		{"z/b", 16, []int64{32768, 32768, 32768}},
-		{"z/product", 20, []int64{393216, 0, 0}},
+		{"z/b", 15, []int64{16384, 16384, 16384}},
+		{"z/product", 19, []int64{196608, 0, 0}},
 		{"z", 2, []int64{2, 0, 0}},
 	} {
 		id := tensorNamed(t, p, c.name)
@@ -957,8 +957,8 @@ func TestLayerNormEpsilon(t *testing.T) {
 //	d = [−32, −16, 0, 48]; d² = [1024, 256, 0, 2304], Σ = 3584, var = 896 (3.5 at 2^8)
 //	v = 897; K = 16: r = ⌊√(65536/897)⌋ = ⌊√73.06⌋ = 8 (8²·897 = 57408 ≤ 65536 < 81·897)
 //	normalized = round(d·8 / 2^4) at scale 4: −256/16 = −16; −128/16 = −8; 0; 384/16 = 24
-//	γ = 1 is a constant at scale 16−1−⌈log2 1⌉ = 15: 32768
-//	scaled = round(n·32768/2^15) = n; + β (0) = [−16, −8, 0, 24] → [−1, −0.5, 0, 1.5]
+//	γ = 1 is a constant at scale 14 (2^14 ≤ 2^15 − 1): 16384
+//	scaled = round(n·16384/2^14) = n; + β (0) = [−16, −8, 0, 24] → [−1, −0.5, 0, 1.5]
 //
 // (float: σ = √3.5 = 1.8708 → [−1.069, −0.535, 0, 1.604]; the integer r = 8
 // (0.5) versus 1/σ = 0.5345 is the documented floor of the reciprocal square
@@ -988,7 +988,7 @@ func TestHandLayerNorm(t *testing.T) {
 		{"y/var_eps", []int64{897}},
 		{"inv", []int64{8}},
 		{"y/normalized", []int64{-16, -8, 0, 24}},
-		{"g", []int64{32768, 32768, 32768, 32768}},
+		{"g", []int64{16384, 16384, 16384, 16384}},
 		{"y", []int64{-16, -8, 0, 24}},
 	} {
 		if got := w.Values[tensorNamed(t, p, e.name)]; !slices.Equal(got, e.want) {
