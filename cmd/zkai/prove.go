@@ -193,7 +193,7 @@ PROOF.opening.json — never into the bundle.`,
 			if asJSON {
 				return printJSON(w, map[string]any{"proof": out, "seconds": time.Since(start).Seconds(), "public": p.Public})
 			}
-			fmt.Fprintf(w, "proved in %v → %s\n", time.Since(start).Round(time.Millisecond), out)
+			fmt.Fprintf(w, "proved in %v (prover %v) → %s\n", time.Since(start).Round(time.Millisecond), p.Backend.Round(time.Millisecond), out)
 			for _, o := range p.Public.Outputs {
 				fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
 			}

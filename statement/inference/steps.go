@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/consensys/gnark/constraint"
 
@@ -232,6 +233,10 @@ type Proven struct {
 	Public  *Public
 	Opening *Opening // nil when nothing is hashed
 	Result  *engine.RunResult
+	// Backend is the time spent in the backend's prover alone; the rest of
+	// Prove loads and checks the model, circuit and key and computes the
+	// witness.
+	Backend time.Duration
 }
 
 // Prove proves one input with a compiled, set-up directory.
@@ -314,17 +319,19 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	proofBytes, _, err := proof.Prove(d.Info.Backend, ccs, pk, a)
 	if err != nil {
 		return nil, err
 	}
+	backend := time.Since(start)
 	pub := newPublic(m.Program, r.Witness, a, context)
 	b, err := proof.NewBundle(Statement, d.Info.Backend, d.Setup.VKDigest, pub, proofBytes, zkaiVersion)
 	if err != nil {
 		return nil, err
 	}
 	b.InsecureSetup = d.Setup.Insecure
-	out := &Proven{Bundle: b, Public: pub, Result: r}
+	out := &Proven{Bundle: b, Public: pub, Result: r, Backend: backend}
 	if hashed {
 		op.Format = "zkai-inference-opening/1"
 		if s.InputSalt != nil {
