@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/engine"
 	"github.com/zkai-dev/zkai/input"
 	"github.com/zkai-dev/zkai/model/onnx"
 	"github.com/zkai-dev/zkai/proof"
@@ -77,7 +78,7 @@ Without --input it proves an all-zero input.`,
 			log := cmd.ErrOrStderr()
 			t := time.Now()
 			fmt.Fprintln(log, "compiling…")
-			c, err := inference.Compile(args[0], engineOptionsFor(in), vis, b, dir)
+			c, err := inference.Compile(args[0], engine.Options{Input: in}, vis, b, dir)
 			if err != nil {
 				return err
 			}

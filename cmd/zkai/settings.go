@@ -78,6 +78,3 @@ func writeSettings(path string, m *engine.Model) error {
 	}
 	return writeFile(path, append(b, '\n'))
 }
-
-// engineOptionsFor opens a model with default settings for a given input.
-func engineOptionsFor(in *input.File) engine.Options { return engine.Options{Input: in} }

@@ -101,21 +101,21 @@ func saveSettings(dir string, s *quant.Settings, ci *CompileInfo, si *SetupInfo)
 	if s.Extra == nil {
 		s.Extra = map[string]json.RawMessage{}
 	}
-	for k, v := range map[string]any{"compile": ci, "setup": si} {
-		if v == nil || (k == "setup" && si == nil) {
-			continue
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		s.Extra[k] = b
-	}
-	b, err := s.Marshal()
+	b, err := json.Marshal(ci)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, SettingsFile), append(b, '\n'), 0o644)
+	s.Extra["compile"] = b
+	if si != nil {
+		if s.Extra["setup"], err = json.Marshal(si); err != nil {
+			return err
+		}
+	}
+	out, err := s.Marshal()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, SettingsFile), append(out, '\n'), 0o644)
 }
 
 // Dir is an opened compiled directory.
