@@ -43,6 +43,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/zkai-dev/zkai/internal/jsonerr"
 )
 
 // Set is a labelled data set.
@@ -258,17 +260,11 @@ func describe(v json.RawMessage) string {
 
 // jsonError turns an encoding/json error on the whole file into a one-line message.
 func jsonError(b []byte, err error) error {
-	var syntax *json.SyntaxError
+	if msg, ok := jsonerr.Syntax(b, err); ok {
+		return fmt.Errorf("%s", msg)
+	}
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &syntax):
-		at := max(int(syntax.Offset)-1, 0)
-		line := 1 + bytes.Count(b[:at], []byte("\n"))
-		col := at - bytes.LastIndexByte(b[:at], '\n')
-		if rest := b[at:]; bytes.HasPrefix(rest, []byte("NaN")) || bytes.HasPrefix(rest, []byte("Infinity")) {
-			return fmt.Errorf("invalid JSON at line %d, column %d: NaN and Infinity are not JSON numbers; values must be finite", line, col)
-		}
-		return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, err)
 	case errors.As(err, &typ):
 		return fmt.Errorf(`want a JSON object {"x": [[...], ...], "y": [...]}, got %s`, typ.Value)
 	}

@@ -29,6 +29,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/zkai-dev/zkai/internal/jsonerr"
 )
 
 // MaxValues is the most numbers an input file may hold in total (over all inputs), and the largest dim.
@@ -194,18 +196,11 @@ func isNull(raw json.RawMessage) bool {
 
 // jsonError turns an encoding/json error on the whole file into a one-line message.
 func jsonError(b []byte, err error) error {
-	var syntax *json.SyntaxError
+	if msg, ok := jsonerr.Syntax(b, err); ok {
+		return fmt.Errorf("input: %s", msg)
+	}
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &syntax):
-		at := max(int(syntax.Offset)-1, 0)
-		line := 1 + bytes.Count(b[:at], []byte("\n"))
-		col := at - bytes.LastIndexByte(b[:at], '\n')
-		rest := b[at:]
-		if bytes.HasPrefix(rest, []byte("NaN")) || bytes.HasPrefix(rest, []byte("Infinity")) {
-			return fmt.Errorf("input: invalid JSON at line %d, column %d: NaN and Infinity are not JSON numbers; values must be finite", line, col)
-		}
-		return fmt.Errorf("input: invalid JSON at line %d, column %d: %v", line, col, err)
 	case errors.As(err, &typ) && typ.Field == "":
 		return fmt.Errorf(`input: want a JSON object {"input_data": [[...]], ...}, got %s`, typ.Value)
 	case errors.As(err, &typ):
