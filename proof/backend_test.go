@@ -7,6 +7,7 @@ import (
 
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/std/rangecheck"
+	"github.com/consensys/gnark/test/unsafekzg"
 )
 
 // square proves knowledge of x with x² = Y and x in 8 bits (the range check
@@ -68,5 +69,46 @@ func TestRoundTripAndTamper(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlonkSRSFile: a PLONK setup from an SRS file (as a ceremony would
+// publish it) is not marked insecure, and its proofs verify.
+func TestPlonkSRSFile(t *testing.T) {
+	ccs, err := Compile(Plonk, &square{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, l, err := unsafekzg.NewSRS(ccs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file bytes.Buffer
+	if _, err := c.WriteTo(&file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.WriteTo(&file); err != nil {
+		t.Fatal(err)
+	}
+	srs, err := ReadSRS(&file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := Setup(Plonk, ccs, srs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys.Insecure {
+		t.Fatal("a setup from an SRS file is marked insecure")
+	}
+	pb, _, err := Prove(Plonk, ccs, keys.PK, &square{X: 3, Y: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(Plonk, keys.VK, pb, []*big.Int{big.NewInt(9)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSRS(bytes.NewReader([]byte("not an srs"))); err == nil {
+		t.Fatal("garbage read as an SRS")
 	}
 }
