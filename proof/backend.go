@@ -348,14 +348,29 @@ func ReadPK(b Backend, data []byte) (io.WriterTo, error) {
 }
 
 // ReadSRS reads a PLONK SRS file: the canonical KZG SRS followed by its
-// Lagrange form, both in gnark-crypto's encoding (as WriteSRS writes).
+// Lagrange form, both in gnark-crypto's encoding. Each starts with the
+// number of G1 points; it is checked against the data actually present
+// before decoding, so a corrupt file cannot make the decoder allocate.
 func ReadSRS(r io.Reader) (*SRS, error) {
-	c, l := kzg.NewSRS(ecc.BN254), kzg.NewSRS(ecc.BN254)
-	if _, err := c.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("proof: reading the canonical SRS: %v", err)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := l.ReadFrom(r); err != nil {
-		return nil, fmt.Errorf("proof: reading the Lagrange SRS: %v", err)
+	out := &SRS{Canonical: kzg.NewSRS(ecc.BN254), Lagrange: kzg.NewSRS(ecc.BN254)}
+	off := 0
+	for i, srs := range []kzg.SRS{out.Canonical, out.Lagrange} {
+		rest := data[off:]
+		if len(rest) < 4 || 4+32*int64(binary.BigEndian.Uint32(rest)) > int64(len(rest)) {
+			return nil, fmt.Errorf("proof: the SRS file is not a BN254 KZG SRS (part %d of 2 is truncated or corrupt)", i+1)
+		}
+		n, err := srs.ReadFrom(bytes.NewReader(rest))
+		if err != nil {
+			return nil, fmt.Errorf("proof: reading the SRS (part %d of 2): %v", i+1, err)
+		}
+		off += int(n)
 	}
-	return &SRS{Canonical: c, Lagrange: l}, nil
+	if off != len(data) {
+		return nil, fmt.Errorf("proof: the SRS file has %d trailing bytes", len(data)-off)
+	}
+	return out, nil
 }
