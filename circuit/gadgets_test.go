@@ -699,7 +699,6 @@ func newFree(p *quant.Program, ins [][]int64) (*freeCircuit, *freeCircuit) {
 type hintAttack struct {
 	name   string
 	prog   string // a gadgetCase name
-	input  int    // which of its input sets
 	hint   solver.Hint
 	tamper tamper
 }

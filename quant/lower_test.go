@@ -876,15 +876,6 @@ func checkedNamed(p *Program, msg string) bool {
 	return false
 }
 
-func producer(p *Program, id int) string {
-	for _, op := range p.Ops {
-		if op.Out() == id {
-			return op.Kind()
-		}
-	}
-	return "input/const"
-}
-
 // ---------------------------------------------------------------- LayerNorm epsilon
 
 func layerNormGraph(t testing.TB, eps float64) *model.Graph {
