@@ -13,10 +13,14 @@ const DefaultCalibrationBits = 20
 
 // Calibrate picks per-tensor scales from sample inputs: each float value of
 // the graph gets the largest scale (at most 2·base.Scale, at least 4) at
-// which twice the largest magnitude seen still fits in `bits` signed bits,
-// and each float input's declared range becomes the next power of two above
-// twice its largest magnitude. Everything else is copied from base. The
-// result is deterministic for given samples.
+// which twice the largest magnitude seen still fits in `bits` signed bits;
+// each float input's declared range becomes the next power of two above
+// twice its largest magnitude, and the activation range (the bound of every
+// rounded quotient, which a circuit range-checks) the next power of two
+// above four times the largest magnitude of any value. Narrower ranges mean
+// narrower range checks; a value beyond them is an error, never a wrap.
+// Everything else is copied from base. The result is deterministic for
+// given samples.
 func Calibrate(g *model.Graph, samples [][]*model.Tensor, base *Settings, bits int) (*Settings, error) {
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("quant: calibration needs at least one sample")
@@ -48,6 +52,11 @@ func Calibrate(g *model.Graph, samples [][]*model.Tensor, base *Settings, bits i
 	s.Scales = map[string]int{}
 	s.InputRanges = map[string]float64{}
 	maxScale := min(2*base.Scale, 24)
+	largest := 0.0
+	for _, m := range peak {
+		largest = math.Max(largest, m)
+	}
+	s.ActivationRange = math.Min(base.ActivationRange, math.Ldexp(1, int(math.Ceil(math.Log2(math.Max(4*largest, 1))))))
 	for name, m := range peak {
 		sc := maxScale
 		if m > 0 {
