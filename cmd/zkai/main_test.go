@@ -250,3 +250,31 @@ func TestProvePipeline(t *testing.T) {
 		t.Fatalf("bad bundle: exit %d, %q", code, stderr)
 	}
 }
+
+// TestVerifierSetup: the verifier compiles the architecture (here with
+// other weights) using the prover's settings.json, runs setup, and the
+// prover proves with the verifier's keys (setup --keys-from).
+func TestVerifierSetup(t *testing.T) {
+	prover, verifier := filepath.Join(t.TempDir(), "p"), filepath.Join(t.TempDir(), "v")
+	bundle := filepath.Join(t.TempDir(), "proof.json")
+	for _, args := range [][]string{
+		{"compile", "../../testdata/models/iris_logreg/model.onnx", "-o", prover},
+		{"compile", "../../testdata/perturbed/iris_logreg.onnx", "-o", verifier, "--settings", filepath.Join(prover, "settings.json")},
+		{"setup", verifier},
+		{"setup", prover, "--keys-from", verifier},
+		{"prove", prover, "--input", "../../testdata/models/iris_logreg/input.json", "-o", bundle},
+		{"verify", bundle, "--vk", filepath.Join(verifier, "vk"), "--expect-model", filepath.Join(prover, "model.commitment.json")},
+	} {
+		if code, stdout, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s %s", args, code, stdout, stderr)
+		}
+	}
+	// a directory of another circuit is refused
+	other := filepath.Join(t.TempDir(), "o")
+	if code, _, stderr := runCLI(t, "compile", "../../testdata/models/iris_logreg/model.onnx", "-o", other, "--weights", "public"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := runCLI(t, "setup", other, "--keys-from", verifier); code != 1 || !strings.Contains(stderr, "another circuit") {
+		t.Fatalf("keys of another circuit: exit %d, %s", code, stderr)
+	}
+}

@@ -88,7 +88,7 @@ scales, so the verifier can compile it and run setup itself.`,
 }
 
 func newSetup() *cobra.Command {
-	var srsPath string
+	var srsPath, keysFrom string
 	cmd := &cobra.Command{
 		Use:   "setup DIR",
 		Short: "Generate the proving and verifying keys of a compiled directory",
@@ -100,9 +100,16 @@ single-party setup is only meaningful when the VERIFIER runs it (the circuit
 holds no secrets, so the verifier can compile the model and run setup itself)
 or when it is replaced by a multi-party ceremony. PLONK needs a universal SRS
 from a public ceremony (--srs FILE); without one a local SRS is generated and
-every bundle is marked insecure.`,
+every bundle is marked insecure.
+
+--keys-from VDIR takes the keys of the verifier's own directory instead:
+the verifier compiles the architecture with the prover's settings.json (the
+circuit does not depend on the weights), runs setup, and hands over VDIR's pk
+and vk; zkai checks both directories hold the same circuit.`,
 		Example: `  zkai setup mnist
-  zkai setup out --srs ceremony.srs   # PLONK with a ceremony's SRS`,
+  zkai setup out --srs ceremony.srs   # PLONK with a ceremony's SRS
+  # verifier: zkai compile arch.onnx -o vdir --settings mnist/settings.json && zkai setup vdir
+  zkai setup mnist --keys-from vdir`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var srs *proof.SRS
@@ -117,9 +124,18 @@ every bundle is marked insecure.`,
 				}
 			}
 			start := time.Now()
-			stop := spin(cmd, "running setup")
-			si, err := inference.RunSetup(args[0], srs)
-			stop()
+			var si *inference.SetupInfo
+			var err error
+			if keysFrom != "" {
+				if srsPath != "" {
+					return fmt.Errorf("--srs and --keys-from exclude each other")
+				}
+				si, err = inference.ImportKeys(args[0], keysFrom)
+			} else {
+				stop := spin(cmd, "running setup")
+				si, err = inference.RunSetup(args[0], srs)
+				stop()
+			}
 			if err != nil {
 				return err
 			}
@@ -135,6 +151,7 @@ every bundle is marked insecure.`,
 		},
 	}
 	cmd.Flags().StringVar(&srsPath, "srs", "", "PLONK: the KZG SRS of a public ceremony (canonical then Lagrange, gnark-crypto encoding)")
+	cmd.Flags().StringVar(&keysFrom, "keys-from", "", "take pk and vk from the verifier's compiled directory")
 	return cmd
 }
 

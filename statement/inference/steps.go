@@ -405,3 +405,38 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	res.Valid, res.Reason = true, "the proof verifies"
 	return res
 }
+
+// ImportKeys takes the keys of another compiled directory — typically the
+// verifier's, who compiled the same architecture with the prover's
+// settings.json and ran setup — after checking that both hold the same
+// circuit.
+func ImportKeys(dir, from string) (*SetupInfo, error) {
+	d, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	src, err := Open(from)
+	if err != nil {
+		return nil, err
+	}
+	if src.Setup == nil {
+		return nil, fmt.Errorf("%s has no keys; run zkai setup %s there first", from, from)
+	}
+	if src.Info.CircuitDigest != d.Info.CircuitDigest || src.Info.Backend != d.Info.Backend {
+		return nil, fmt.Errorf("%s holds another circuit (%s %s) than %s (%s %s); compile with --settings %s",
+			from, src.Info.Backend, src.Info.CircuitDigest, dir, d.Info.Backend, d.Info.CircuitDigest, filepath.Join(dir, SettingsFile))
+	}
+	for _, f := range []struct{ name, digest string }{{PKFile, src.Setup.PKDigest}, {VKFile, src.Setup.VKDigest}} {
+		b, err := os.ReadFile(src.file(f.name))
+		if err != nil {
+			return nil, err
+		}
+		if proof.Digest(b) != f.digest {
+			return nil, fmt.Errorf("%s does not match the digest recorded at its setup", src.file(f.name))
+		}
+		if err := os.WriteFile(d.file(f.name), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return src.Setup, saveSettings(dir, d.Settings, &d.Info, src.Setup)
+}
