@@ -1,0 +1,215 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxJSONDepth bounds the nesting of JSON the canonicaliser accepts, so that
+// hostile input cannot exhaust the stack.
+const maxJSONDepth = 64
+
+// Canonicalize returns the RFC 8785 (JSON Canonicalization Scheme) form of
+// the JSON value in b: object members sorted by the UTF-16 code units of
+// their names, no insignificant whitespace, strings with the minimal escapes,
+// numbers in the ECMAScript shortest round-trip form. It rejects what RFC 8785
+// cannot represent or I-JSON (RFC 7493) forbids: invalid UTF-8, duplicate
+// member names, numbers that overflow a float64, trailing data.
+func Canonicalize(b []byte) ([]byte, error) {
+	if !utf8.Valid(b) {
+		return nil, errors.New("json: invalid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out bytes.Buffer
+	if err := canonValue(dec, &out, 0); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("json: trailing data after the value")
+	}
+	return out.Bytes(), nil
+}
+
+// canonicalMarshal marshals v with encoding/json and canonicalises it.
+func canonicalMarshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return Canonicalize(b)
+}
+
+func canonValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
+	if depth > maxJSONDepth {
+		return fmt.Errorf("json: nested deeper than %d", maxJSONDepth)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("json: %w", err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			type member struct {
+				key string
+				val []byte
+			}
+			var members []member
+			seen := map[string]bool{}
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return fmt.Errorf("json: %w", err)
+				}
+				k, ok := kt.(string)
+				if !ok {
+					return errors.New("json: object key is not a string")
+				}
+				if seen[k] {
+					return fmt.Errorf("json: duplicate member %q", k)
+				}
+				seen[k] = true
+				var vb bytes.Buffer
+				if err := canonValue(dec, &vb, depth+1); err != nil {
+					return err
+				}
+				members = append(members, member{k, vb.Bytes()})
+			}
+			if _, err := dec.Token(); err != nil {
+				return fmt.Errorf("json: %w", err)
+			}
+			slices.SortFunc(members, func(a, b member) int { return compareUTF16(a.key, b.key) })
+			out.WriteByte('{')
+			for i, m := range members {
+				if i > 0 {
+					out.WriteByte(',')
+				}
+				writeCanonString(out, m.key)
+				out.WriteByte(':')
+				out.Write(m.val)
+			}
+			out.WriteByte('}')
+		case '[':
+			out.WriteByte('[')
+			for i := 0; dec.More(); i++ {
+				if i > 0 {
+					out.WriteByte(',')
+				}
+				if err := canonValue(dec, out, depth+1); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return fmt.Errorf("json: %w", err)
+			}
+			out.WriteByte(']')
+		default:
+			return fmt.Errorf("json: unexpected %q", t)
+		}
+	case string:
+		writeCanonString(out, t)
+	case json.Number:
+		s, err := canonNumber(string(t))
+		if err != nil {
+			return err
+		}
+		out.WriteString(s)
+	case bool:
+		out.WriteString(strconv.FormatBool(t))
+	case nil:
+		out.WriteString("null")
+	}
+	return nil
+}
+
+func compareUTF16(a, b string) int {
+	return slices.Compare(utf16.Encode([]rune(a)), utf16.Encode([]rune(b)))
+}
+
+func writeCanonString(out *bytes.Buffer, s string) {
+	out.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			out.WriteString(`\"`)
+		case '\\':
+			out.WriteString(`\\`)
+		case '\b':
+			out.WriteString(`\b`)
+		case '\f':
+			out.WriteString(`\f`)
+		case '\n':
+			out.WriteString(`\n`)
+		case '\r':
+			out.WriteString(`\r`)
+		case '\t':
+			out.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(out, `\u%04x`, r)
+			} else {
+				out.WriteRune(r)
+			}
+		}
+	}
+	out.WriteByte('"')
+}
+
+// canonNumber formats a JSON number as ECMAScript's Number.prototype.toString
+// does (RFC 8785 section 3.2.2.3).
+func canonNumber(s string) (string, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return "", fmt.Errorf("json: number %s is not representable as a float64", s)
+	}
+	if f == 0 {
+		return "0", nil
+	}
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±xx
+	mant, exps, _ := strings.Cut(e, "e")
+	digits := strings.Replace(mant, ".", "", 1)
+	exp, _ := strconv.Atoi(exps)
+	k, n := len(digits), exp+1
+	var r string
+	switch {
+	case k <= n && n <= 21:
+		r = digits + strings.Repeat("0", n-k)
+	case 0 < n && n <= 21:
+		r = digits[:n] + "." + digits[n:]
+	case -6 < n && n <= 0:
+		r = "0." + strings.Repeat("0", -n) + digits
+	default:
+		r = digits[:1]
+		if k > 1 {
+			r += "." + digits[1:]
+		}
+		es := "+"
+		if n-1 < 0 {
+			es = "-"
+		}
+		r += "e" + es + strconv.Itoa(abs(n-1))
+	}
+	return sign + r, nil
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

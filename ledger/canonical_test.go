@@ -1,0 +1,32 @@
+package ledger
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCanonicalize(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		// RFC 8785 section 3.2.2 and appendix B number samples.
+		{`[1E30, 4.50, 2e-3, 0.000000000000000000000000001, -0, 1e21, 1e20, 333333333.33333329, 1e-7, 0.000001, 9007199254740992, -1.5]`,
+			`[1e+30,4.5,0.002,1e-27,0,1e+21,100000000000000000000,333333333.3333333,1e-7,0.000001,9007199254740992,-1.5]`},
+		{"{\"b\": 1, \"a\": {\"z\": null, \"y\": [true, false]}}", `{"a":{"y":[true,false],"z":null},"b":1}`},
+		// Sorting by UTF-16 code units: U+1F600 (surrogates D83D…) sorts before U+FB33.
+		{"{\"\uFB33\": 1, \"\U0001F600\": 2, \"\u00e9\": 3, \"Z\": 4}", "{\"Z\":4,\"\u00e9\":3,\"\U0001F600\":2,\"\uFB33\":1}"},
+		{`"\u0041\n\u001f\/<>\u2028"`, "\"A\\n\\u001f/<>\u2028\""},
+	} {
+		got, err := Canonicalize([]byte(c.in))
+		if err != nil {
+			t.Errorf("Canonicalize(%s): %v", c.in, err)
+			continue
+		}
+		if string(got) != c.want {
+			t.Errorf("Canonicalize(%s)\n got %s\nwant %s", c.in, got, c.want)
+		}
+	}
+	for _, bad := range []string{``, `{`, `{"a":1,"a":2}`, `1 2`, `1e999`, "\"\xff\"", `[` + strings.Repeat("[", 100) + strings.Repeat("]", 101), `{"a" 1}`, `nul`} {
+		if _, err := Canonicalize([]byte(bad)); err == nil {
+			t.Errorf("Canonicalize(%q) succeeded, want an error", bad)
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package ledger
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+func TestClient(t *testing.T) {
+	l, key, _ := buildLog(t, 10) // checkpoints 0 1 3 6 10
+	state := filepath.Join(t.TempDir(), "trusted")
+	c, err := NewClient(l.Origin(), key.VerifierKey(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(n int64) []byte { cp, _ := l.CheckpointAt(n); return cp.Note }
+	proof := func(a, b int64) tlog.TreeProof { p, _ := l.ConsistencyProof(a, b); return p }
+	if _, err := c.Update(at(3), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Update(at(6), proof(3, 6)); err != nil {
+		t.Fatal(err)
+	}
+	// Restart: the state survives.
+	c, err = NewClient(l.Origin(), key.VerifierKey(), state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr, ok := c.Trusted(); !ok || tr.Size != 6 {
+		t.Fatalf("trusted after restart: %v %v", tr.Size, ok)
+	}
+	// Backwards.
+	if _, err := c.Update(at(3), nil); !errors.Is(err, ErrRollback) {
+		t.Errorf("older checkpoint: %v, want ErrRollback", err)
+	}
+	// Signed by another key.
+	other := newTestKey(t, "test-log")
+	root10, _ := l.TreeHash(10)
+	forged, _ := SignCheckpoint(Checkpoint{Origin: l.Origin(), Size: 10, Hash: root10}, other.Signer())
+	if _, err := c.Update(forged.Note, proof(6, 10)); err == nil {
+		t.Error("checkpoint signed by another key accepted")
+	}
+	// Fork: same size, other root, signed by the log key.
+	var fakeRoot tlog.Hash
+	fakeRoot[0] = 1
+	fork, _ := SignCheckpoint(Checkpoint{Origin: l.Origin(), Size: 6, Hash: fakeRoot}, key.Signer())
+	var fe *ForkError
+	if _, err := c.Update(fork.Note, nil); !errors.As(err, &fe) || fe.Trusted.Size != 6 {
+		t.Errorf("fork at the trusted size: %v", err)
+	}
+	// Fork: a larger tree that does not extend the trusted one.
+	fork10, _ := SignCheckpoint(Checkpoint{Origin: l.Origin(), Size: 10, Hash: fakeRoot}, key.Signer())
+	if _, err := c.Update(fork10.Note, proof(6, 10)); !errors.As(err, &fe) {
+		t.Errorf("inconsistent larger checkpoint: %v", err)
+	}
+	// Missing proof.
+	if _, err := c.Update(at(10), nil); err == nil {
+		t.Error("larger checkpoint accepted without a consistency proof")
+	}
+	if tr, _ := c.Trusted(); tr.Size != 6 {
+		t.Fatalf("trusted changed on failure: %d", tr.Size)
+	}
+	if _, err := c.Update(at(10), proof(6, 10)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFlippedProofBytes flips every bit-position byte of every hash of
+// inclusion and consistency proofs (and the leaf hash) and requires failure.
+func TestFlippedProofBytes(t *testing.T) {
+	l, key, _ := buildLog(t, 21)
+	for _, size := range []int64{1, 6, 15, 21} {
+		for i := int64(0); i < size; i += 4 {
+			p, err := l.ProveInclusion(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// ProveInclusion uses the latest checkpoint; prove under size too.
+			if size != p.TreeSize {
+				cp, _ := l.CheckpointAt(size)
+				rp, _ := l.InclusionProof(i, size)
+				p.TreeSize, p.Hashes, p.Checkpoint = size, hashesBytes(rp), string(cp.Note)
+			}
+			if _, err := p.Verify(l.Origin(), key.Verifier()); err != nil {
+				t.Fatalf("inclusion %d in %d: %v", i, size, err)
+			}
+			raw, _ := json.Marshal(p)
+			for _, target := range append([][]byte{p.LeafHash}, p.Hashes...) {
+				for k := range target {
+					target[k] ^= 0x80
+					if _, err := p.Verify(l.Origin(), key.Verifier()); err == nil {
+						t.Errorf("inclusion %d in %d verified with a flipped byte", i, size)
+					}
+					target[k] ^= 0x80
+				}
+			}
+			var back InclusionProof
+			if err := json.Unmarshal(raw, &back); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := back.Verify(l.Origin(), key.Verifier()); err != nil {
+				t.Fatalf("proof does not survive JSON: %v", err)
+			}
+		}
+	}
+	sizes, _ := l.Checkpoints()
+	for _, from := range sizes {
+		p, err := l.ProveConsistency(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := p.Verify(l.Origin(), key.Verifier()); err != nil {
+			t.Fatalf("consistency from %d: %v", from, err)
+		}
+		for _, h := range p.Hashes {
+			for k := range h {
+				h[k] ^= 1
+				if _, _, err := p.Verify(l.Origin(), key.Verifier()); err == nil {
+					t.Errorf("consistency %d→21 verified with a flipped byte", from)
+				}
+				h[k] ^= 1
+			}
+		}
+	}
+}

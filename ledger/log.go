@@ -1,0 +1,519 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Files of a log directory, format version 1:
+//
+//	log.json          {"format":"zkai-ledger/1","origin":…,"verifier_key":…}
+//	entries           the stored entries, each followed by "\n" (canonical
+//	                  JSON has no raw newline)
+//	offsets           8-byte big-endian end offset in entries of each entry
+//	hashes            the tlog stored hashes, 32 bytes each, in
+//	                  tlog.StoredHashIndex order (append-only)
+//	checkpoint        the latest signed checkpoint
+//	checkpoints/N     every published checkpoint, by tree size (20 digits)
+//	lock              flock'd by a writer
+//
+// The latest checkpoint is the commit point: a writer appends to entries,
+// offsets and hashes, fsyncs them, then archives and publishes the signed
+// checkpoint by atomic rename. Anything past the checkpoint's size is an
+// interrupted append; the next writer truncates it, and readers never look
+// past the checkpoint.
+const (
+	formatName     = "zkai-ledger/1"
+	configFile     = "log.json"
+	entriesFile    = "entries"
+	offsetsFile    = "offsets"
+	hashesFile     = "hashes"
+	checkpointFile = "checkpoint"
+	archiveDir     = "checkpoints"
+	lockFile       = "lock"
+)
+
+type config struct {
+	Format      string `json:"format"`
+	Origin      string `json:"origin"`
+	VerifierKey string `json:"verifier_key"`
+}
+
+// A Log is an append-only Merkle log stored in a directory. It is safe for
+// concurrent use by goroutines and, through a lock file, by processes.
+type Log struct {
+	dir      string
+	origin   string
+	vkey     string
+	verifier note.Verifier
+	signer   note.Signer // nil for a read-only log
+
+	mu sync.Mutex
+}
+
+// Init creates a log in dir (which must not hold one), signed by key, with
+// the given checkpoint origin (the key's name if empty), and publishes the
+// checkpoint of the empty tree.
+func Init(dir string, key *Key, origin string) (*Log, error) {
+	if origin == "" {
+		origin = key.Name()
+	}
+	if err := checkOrigin(origin); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, configFile)); err == nil {
+		return nil, fmt.Errorf("%s already holds a log", dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, archiveDir), 0o755); err != nil {
+		return nil, err
+	}
+	cfg, _ := json.MarshalIndent(config{formatName, origin, key.VerifierKey()}, "", "  ")
+	if err := writeAtomic(dir, configFile, append(cfg, '\n')); err != nil {
+		return nil, err
+	}
+	for _, f := range []string{entriesFile, offsetsFile, hashesFile, lockFile} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	l, err := Open(dir, key)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.publish(Checkpoint{Origin: origin, Size: 0, Hash: tlog.Hash(emptyRoot())}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func checkOrigin(o string) error {
+	if o == "" || len(o) > 256 {
+		return errors.New("origin must be 1 to 256 bytes")
+	}
+	for _, r := range o {
+		if r <= ' ' || r == 0x7f || r == '+' {
+			return fmt.Errorf("origin %q: no spaces, control characters or '+'", o)
+		}
+	}
+	return nil
+}
+
+// Open opens the log in dir. With a nil key it is read-only; otherwise key
+// must be the log's key.
+func Open(dir string, key *Key) (*Log, error) {
+	b, err := os.ReadFile(filepath.Join(dir, configFile))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s holds no log (run 'zkai ledger init')", dir)
+		}
+		return nil, err
+	}
+	var cfg config
+	if err := strictUnmarshal(b, &cfg); err != nil || cfg.Format != formatName {
+		return nil, fmt.Errorf("%s: not a %s log configuration", filepath.Join(dir, configFile), formatName)
+	}
+	v, err := note.NewVerifier(cfg.VerifierKey)
+	if err != nil {
+		return nil, fmt.Errorf("log verifier key: %w", err)
+	}
+	l := &Log{dir: dir, origin: cfg.Origin, vkey: cfg.VerifierKey, verifier: v}
+	if key != nil {
+		if key.VerifierKey() != cfg.VerifierKey {
+			return nil, fmt.Errorf("the key %s is not this log's key %s", key.VerifierKey(), cfg.VerifierKey)
+		}
+		l.signer = key.Signer()
+	}
+	return l, nil
+}
+
+// Origin returns the log's checkpoint origin.
+func (l *Log) Origin() string { return l.origin }
+
+// VerifierKey returns the log's checkpoint verifier key.
+func (l *Log) VerifierKey() string { return l.vkey }
+
+// Verifier returns the log's checkpoint verifier.
+func (l *Log) Verifier() note.Verifier { return l.verifier }
+
+func (l *Log) path(name string) string { return filepath.Join(l.dir, name) }
+
+// Checkpoint returns the latest published checkpoint, verified.
+func (l *Log) Checkpoint() (SignedCheckpoint, error) {
+	b, err := os.ReadFile(l.path(checkpointFile))
+	if err != nil {
+		return SignedCheckpoint{}, err
+	}
+	return OpenCheckpoint(b, l.origin, l.verifier)
+}
+
+// CheckpointAt returns the archived checkpoint of the given tree size.
+func (l *Log) CheckpointAt(size int64) (SignedCheckpoint, error) {
+	b, err := os.ReadFile(filepath.Join(l.dir, archiveDir, archiveName(size)))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return SignedCheckpoint{}, fmt.Errorf("no checkpoint of size %d was published", size)
+		}
+		return SignedCheckpoint{}, err
+	}
+	c, err := OpenCheckpoint(b, l.origin, l.verifier)
+	if err == nil && c.Size != size {
+		err = fmt.Errorf("archived checkpoint %s has size %d", archiveName(size), c.Size)
+	}
+	return c, err
+}
+
+// Checkpoints lists the sizes of all archived checkpoints, ascending.
+func (l *Log) Checkpoints() ([]int64, error) {
+	des, err := os.ReadDir(filepath.Join(l.dir, archiveDir))
+	if err != nil {
+		return nil, err
+	}
+	var sizes []int64
+	for _, de := range des {
+		n, err := strconv.ParseInt(de.Name(), 10, 64)
+		if err == nil && archiveName(n) == de.Name() {
+			sizes = append(sizes, n)
+		}
+	}
+	sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
+	return sizes, nil
+}
+
+func archiveName(size int64) string { return fmt.Sprintf("%020d", size) }
+
+// fileHashReader reads stored hashes from the hashes file, and those at or
+// past len(file) from pending.
+type fileHashReader struct {
+	f       *os.File
+	base    int64 // number of hashes in the file
+	pending []tlog.Hash
+}
+
+func (r *fileHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		if x >= r.base {
+			if x-r.base >= int64(len(r.pending)) {
+				return nil, fmt.Errorf("stored hash %d not written", x)
+			}
+			out[i] = r.pending[x-r.base]
+			continue
+		}
+		if _, err := r.f.ReadAt(out[i][:], x*tlog.HashSize); err != nil {
+			return nil, fmt.Errorf("read stored hash %d: %w", x, err)
+		}
+	}
+	return out, nil
+}
+
+// reader opens the hashes file for a tree of size n.
+func (l *Log) reader(n int64) (*fileHashReader, func(), error) {
+	f, err := os.Open(l.path(hashesFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if need := tlog.StoredHashCount(n) * tlog.HashSize; st.Size() < need {
+		f.Close()
+		return nil, nil, fmt.Errorf("hashes file holds %d bytes, the tree of size %d needs %d", st.Size(), n, need)
+	}
+	return &fileHashReader{f: f, base: tlog.StoredHashCount(n)}, func() { f.Close() }, nil
+}
+
+// Append adds entries to the log, after parsing and verifying each with
+// [ParseEntry], and returns once they are durable and covered by a newly
+// published checkpoint: the index of the first and that checkpoint.
+func (l *Log) Append(entries ...[]byte) (first int64, cp SignedCheckpoint, err error) {
+	if l.signer == nil {
+		return 0, SignedCheckpoint{}, errors.New("log opened read-only: appending needs the log key")
+	}
+	if len(entries) == 0 {
+		return 0, SignedCheckpoint{}, errors.New("nothing to append")
+	}
+	for i, e := range entries {
+		if _, err := ParseEntry(e); err != nil {
+			return 0, SignedCheckpoint{}, fmt.Errorf("entry %d: %w", i, err)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	unlock, err := l.lock()
+	if err != nil {
+		return 0, SignedCheckpoint{}, err
+	}
+	defer unlock()
+
+	cur, err := l.Checkpoint()
+	if err != nil {
+		return 0, SignedCheckpoint{}, fmt.Errorf("latest checkpoint: %w", err)
+	}
+	n := cur.Size
+	ef, of, hf, closeAll, err := l.openForAppend(n)
+	if err != nil {
+		return 0, SignedCheckpoint{}, err
+	}
+	defer closeAll()
+
+	end, err := ef.Seek(0, 2)
+	if err != nil {
+		return 0, SignedCheckpoint{}, err
+	}
+	r := &fileHashReader{f: hf, base: tlog.StoredHashCount(n)}
+	var data, offs []byte
+	for i, e := range entries {
+		hs, err := tlog.StoredHashes(n+int64(i), e, r)
+		if err != nil {
+			return 0, SignedCheckpoint{}, err
+		}
+		r.pending = append(r.pending, hs...)
+		data = append(append(data, e...), '\n')
+		offs = binary.BigEndian.AppendUint64(offs, uint64(end)+uint64(len(data)))
+	}
+	var hb []byte
+	for _, h := range r.pending {
+		hb = append(hb, h[:]...)
+	}
+	for _, w := range []struct {
+		f *os.File
+		b []byte
+	}{{ef, data}, {of, offs}, {hf, hb}} {
+		if _, err := w.f.Write(w.b); err != nil {
+			return 0, SignedCheckpoint{}, err
+		}
+		if err := w.f.Sync(); err != nil {
+			return 0, SignedCheckpoint{}, err
+		}
+	}
+	size := n + int64(len(entries))
+	root, err := tlog.TreeHash(size, r)
+	if err != nil {
+		return 0, SignedCheckpoint{}, err
+	}
+	c := Checkpoint{Origin: l.origin, Size: size, Hash: root}
+	if err := l.publish(c); err != nil {
+		return 0, SignedCheckpoint{}, err
+	}
+	cp, err = l.Checkpoint()
+	return n, cp, err
+}
+
+// openForAppend opens the data files for appending to a tree of size n,
+// truncating what an interrupted append left past it.
+func (l *Log) openForAppend(n int64) (ef, of, hf *os.File, closeAll func(), err error) {
+	var files []*os.File
+	closeAll = func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	open := func(name string) *os.File {
+		if err != nil {
+			return nil
+		}
+		var f *os.File
+		f, err = os.OpenFile(l.path(name), os.O_RDWR, 0)
+		if f != nil {
+			files = append(files, f)
+		}
+		return f
+	}
+	ef, of, hf = open(entriesFile), open(offsetsFile), open(hashesFile)
+	if err != nil {
+		closeAll()
+		return nil, nil, nil, nil, err
+	}
+	var entriesEnd int64
+	if n > 0 {
+		var b [8]byte
+		if _, err := of.ReadAt(b[:], (n-1)*8); err != nil {
+			closeAll()
+			return nil, nil, nil, nil, fmt.Errorf("offsets file shorter than the checkpoint's %d entries: %w", n, err)
+		}
+		entriesEnd = int64(binary.BigEndian.Uint64(b[:]))
+	}
+	for _, t := range []struct {
+		f    *os.File
+		size int64
+	}{{ef, entriesEnd}, {of, n * 8}, {hf, tlog.StoredHashCount(n) * tlog.HashSize}} {
+		st, err := t.f.Stat()
+		if err == nil && st.Size() < t.size {
+			err = fmt.Errorf("%s holds %d bytes, the checkpoint's tree needs %d", t.f.Name(), st.Size(), t.size)
+		}
+		if err == nil && st.Size() > t.size {
+			err = t.f.Truncate(t.size)
+		}
+		if err == nil {
+			_, err = t.f.Seek(t.size, 0)
+		}
+		if err != nil {
+			closeAll()
+			return nil, nil, nil, nil, err
+		}
+	}
+	return ef, of, hf, closeAll, nil
+}
+
+// publish signs c, archives it, then makes it the latest checkpoint.
+func (l *Log) publish(c Checkpoint) error {
+	sc, err := SignCheckpoint(c, l.signer)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(l.dir, archiveDir), archiveName(c.Size), sc.Note); err != nil {
+		return err
+	}
+	return writeAtomic(l.dir, checkpointFile, sc.Note)
+}
+
+// lock takes the writers' lock file.
+func (l *Log) lock() (func(), error) {
+	f, err := os.OpenFile(l.path(lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// writeAtomic writes dir/name durably: a temporary file, fsync, rename, fsync dir.
+func writeAtomic(dir, name string, b []byte) error {
+	f, err := os.CreateTemp(dir, "."+name+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func emptyRoot() tlog.Hash {
+	h, _ := tlog.TreeHash(0, nil)
+	return h
+}
+
+// Size returns the size of the tree of the latest checkpoint.
+func (l *Log) Size() (int64, error) {
+	c, err := l.Checkpoint()
+	return c.Size, err
+}
+
+// Entry returns the stored bytes of entry i of a tree of the given size.
+func (l *Log) Entry(i, size int64) ([]byte, error) {
+	if i < 0 || i >= size {
+		return nil, fmt.Errorf("index %d out of range for a tree of size %d", i, size)
+	}
+	of, err := os.Open(l.path(offsetsFile))
+	if err != nil {
+		return nil, err
+	}
+	defer of.Close()
+	var b [16]byte
+	start, endOff := int64(0), (i-1)*8
+	buf := b[:16]
+	if i == 0 {
+		endOff, buf = 0, b[8:16]
+	}
+	if _, err := of.ReadAt(buf, endOff); err != nil {
+		return nil, fmt.Errorf("offsets of entry %d: %w", i, err)
+	}
+	if i > 0 {
+		start = int64(binary.BigEndian.Uint64(b[:8]))
+	}
+	end := int64(binary.BigEndian.Uint64(b[8:]))
+	if end <= start || end-start > MaxEntrySize+1 {
+		return nil, fmt.Errorf("entry %d: corrupt offsets [%d, %d)", i, start, end)
+	}
+	ef, err := os.Open(l.path(entriesFile))
+	if err != nil {
+		return nil, err
+	}
+	defer ef.Close()
+	data := make([]byte, end-start)
+	if _, err := ef.ReadAt(data, start); err != nil {
+		return nil, fmt.Errorf("entry %d: %w", i, err)
+	}
+	if data[len(data)-1] != '\n' {
+		return nil, fmt.Errorf("entry %d: record not newline-terminated", i)
+	}
+	return data[:len(data)-1], nil
+}
+
+// InclusionProof proves that entry i is in the tree of the given size.
+func (l *Log) InclusionProof(i, size int64) (tlog.RecordProof, error) {
+	if i < 0 || i >= size {
+		return nil, fmt.Errorf("index %d out of range for a tree of size %d", i, size)
+	}
+	r, done, err := l.reader(size)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return tlog.ProveRecord(size, i, r)
+}
+
+// ConsistencyProof proves that the tree of size oldSize is a prefix of the
+// tree of size newSize.
+func (l *Log) ConsistencyProof(oldSize, newSize int64) (tlog.TreeProof, error) {
+	if oldSize < 0 || oldSize > newSize {
+		return nil, fmt.Errorf("cannot prove consistency from size %d to %d", oldSize, newSize)
+	}
+	if oldSize == 0 || oldSize == newSize {
+		return tlog.TreeProof{}, nil
+	}
+	r, done, err := l.reader(newSize)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return tlog.ProveTree(newSize, oldSize, r)
+}
+
+// TreeHash returns the root hash of the tree of the given size, from storage.
+func (l *Log) TreeHash(size int64) (tlog.Hash, error) {
+	r, done, err := l.reader(size)
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	defer done()
+	return tlog.TreeHash(size, r)
+}
