@@ -328,7 +328,7 @@ func PKBytes(pk io.WriterTo) ([]byte, error) {
 // ReadPK decodes a proving key written by PKBytes. The raw decoder skips
 // the subgroup checks, so the caller must trust the bytes: check their
 // digest against the one recorded at setup first.
-func ReadPK(b Backend, data []byte) (io.WriterTo, error) {
+func ReadPK(b Backend, r io.Reader) (io.WriterTo, error) {
 	var pk interface {
 		io.WriterTo
 		UnsafeReadFrom(io.Reader) (int64, error)
@@ -341,7 +341,7 @@ func ReadPK(b Backend, data []byte) (io.WriterTo, error) {
 	default:
 		return nil, fmt.Errorf("proof: unknown backend %q", b)
 	}
-	if _, err := pk.UnsafeReadFrom(bytes.NewReader(data)); err != nil {
+	if _, err := pk.UnsafeReadFrom(r); err != nil {
 		return nil, fmt.Errorf("proof: reading the proving key: %v", err)
 	}
 	return pk, nil

@@ -295,3 +295,25 @@ func TestCircuitIndependentOfWeights(t *testing.T) {
 		})
 	}
 }
+
+// TestCorruptArtifacts: a changed circuit, proving key or model file in a
+// compiled directory is refused before anything decodes it.
+func TestCorruptArtifacts(t *testing.T) {
+	for _, f := range []string{CircuitFile, PKFile, ModelFile} {
+		t.Run(f, func(t *testing.T) {
+			dir, _ := pipeline(t, circuit.Options{Weights: circuit.Public, Input: circuit.Private, Output: circuit.Public}, proof.Groth16, nil)
+			path := filepath.Join(dir, f)
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)/2] ^= 1
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Prove(dir, loadInput(t, "iris_logreg"), nil, "test"); err == nil || !strings.Contains(err.Error(), "digest") {
+				t.Fatalf("corrupt %s: %v", f, err)
+			}
+		})
+	}
+}

@@ -1,9 +1,13 @@
 package inference
 
 import (
+	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -158,16 +162,34 @@ func Open(dir string) (*Dir, error) {
 
 func (d *Dir) file(name string) string { return filepath.Join(d.Path, name) }
 
+// readChecked decodes a file after checking its digest in a first,
+// streaming pass, so that large files (circuit, proving key) are never held
+// twice in memory and nothing unverified reaches a decoder.
+func readChecked[T any](path, digest, fix string, decode func(io.Reader) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return zero, err
+	}
+	if "sha256:"+hex.EncodeToString(h.Sum(nil)) != digest {
+		return zero, fmt.Errorf("%s does not match the digest in settings.json; %s", path, fix)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return zero, err
+	}
+	return decode(bufio.NewReaderSize(f, 1<<20))
+}
+
 // readCCS reads the compiled circuit, checking its digest.
 func (d *Dir) readCCS() (constraint.ConstraintSystem, error) {
-	b, err := os.ReadFile(d.file(CircuitFile))
-	if err != nil {
-		return nil, err
-	}
-	if proof.Digest(b) != d.Info.CircuitDigest {
-		return nil, fmt.Errorf("%s does not match the digest in settings.json; recompile", d.file(CircuitFile))
-	}
-	return proof.ReadCCS(d.Info.Backend, bytes.NewReader(b))
+	return readChecked(d.file(CircuitFile), d.Info.CircuitDigest, "recompile", func(r io.Reader) (constraint.ConstraintSystem, error) {
+		return proof.ReadCCS(d.Info.Backend, r)
+	})
 }
 
 // TrustGroth16 and TrustPlonk state who must run setup for proofs to mean
@@ -308,14 +330,9 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	pkBytes, err := os.ReadFile(d.file(PKFile))
-	if err != nil {
-		return nil, err
-	}
-	if proof.Digest(pkBytes) != d.Setup.PKDigest {
-		return nil, fmt.Errorf("%s does not match the digest recorded at setup; rerun zkai setup", d.file(PKFile))
-	}
-	pk, err := proof.ReadPK(d.Info.Backend, pkBytes)
+	pk, err := readChecked(d.file(PKFile), d.Setup.PKDigest, "rerun zkai setup", func(r io.Reader) (io.WriterTo, error) {
+		return proof.ReadPK(d.Info.Backend, r)
+	})
 	if err != nil {
 		return nil, err
 	}
