@@ -42,8 +42,10 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "zkai",
 		Short: "Zero-knowledge proofs for AI models",
-		Long: `zkai turns ONNX models into fixed-point integer programs whose every step a
-zero-knowledge circuit can check, and runs them exactly.
+		Long: `zkai proves in zero knowledge that an output came from a registered ONNX
+model, with the weights and the input kept private if you want. It turns the
+model into a fixed-point integer program, that program into a circuit, and
+runs Groth16 (or PLONK) on BN254.
 
 Start with:
   zkai demo                                   the whole pipeline on a bundled model
@@ -51,13 +53,19 @@ Start with:
   zkai run model.onnx --input input.json      fixed-point and float outputs side by side
   zkai eval model.onnx --data data.json       float and fixed-point accuracy
 
+Proving:
+  zkai compile model.onnx -o dir              circuit and artifacts (weights private by default)
+  zkai setup dir                              keys (the verifier runs this, or a ceremony)
+  zkai prove dir --input input.json -o proof.json
+  zkai verify proof.json --vk dir/vk          valid / invalid, needs neither model nor pk
+
 Results go to stdout (add --json for scripts), messages to stderr; on error
 zkai prints "zkai: error: …" with a hint and exits 1.`,
 		Version:       version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo())
+	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo(), newKeygen(), newLedger())
 	return root
 }
 
