@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // EntryVersion is the version of the entry format written by [NewEntry].
@@ -398,4 +400,10 @@ func BuildEntry(submission []byte, key *Key, t time.Time) ([]byte, *ActionOpenin
 	}
 	b, err := NewEntry(body, key, t)
 	return b, nil, err
+}
+
+// LeafHash returns the RFC 6962 leaf hash of a stored entry.
+func LeafHash(entry []byte) []byte {
+	h := tlog.RecordHash(entry)
+	return h[:]
 }

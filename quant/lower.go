@@ -97,7 +97,7 @@ func (c *compiler) pairAt(a, b string) (int, int, error) {
 	return x, y, err
 }
 
-// fits reports whether a float's magnitude stays within a scale's budget.
+// finite reports whether x is neither infinite nor NaN.
 func finite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
 
 func errUnsupported(format string, args ...any) error {
