@@ -144,7 +144,7 @@ func parseJSON(b []byte, split string) (*Set, error) {
 	s := &Set{}
 	if raw, ok := top["dataset"]; ok {
 		if err := json.Unmarshal(raw, &s.Name); err != nil {
-			return nil, fmt.Errorf(`"dataset" must be a string naming the set, got %s`, describe(raw))
+			return nil, fmt.Errorf(`"dataset" must be a string naming the set, got %s`, jsonerr.Describe(raw))
 		}
 	}
 	obj, prefix := top, ""
@@ -200,7 +200,7 @@ func parseJSON(b []byte, split string) (*Set, error) {
 func parseRows(raw json.RawMessage, what string) ([][]float64, error) {
 	var rows []json.RawMessage
 	if err := json.Unmarshal(raw, &rows); err != nil || rows == nil {
-		return nil, fmt.Errorf("%s must be a list of rows, got %s", what, describe(raw))
+		return nil, fmt.Errorf("%s must be a list of rows, got %s", what, jsonerr.Describe(raw))
 	}
 	x := make([][]float64, len(rows))
 	for i, r := range rows {
@@ -221,7 +221,7 @@ func parseRows(raw json.RawMessage, what string) ([][]float64, error) {
 func parseNumbers(raw json.RawMessage, what string) ([]float64, error) {
 	var cells []json.RawMessage
 	if err := json.Unmarshal(raw, &cells); err != nil || cells == nil {
-		return nil, fmt.Errorf("%s must be a list of numbers, got %s", what, describe(raw))
+		return nil, fmt.Errorf("%s must be a list of numbers, got %s", what, jsonerr.Describe(raw))
 	}
 	values := make([]float64, len(cells))
 	for j, c := range cells {
@@ -230,32 +230,11 @@ func parseNumbers(raw json.RawMessage, what string) ([]float64, error) {
 		case errors.Is(err, strconv.ErrRange):
 			return nil, fmt.Errorf("%s[%d] = %s overflows float64; values must be finite", what, j, c)
 		case err != nil:
-			return nil, fmt.Errorf("%s[%d] is %s; want a finite number", what, j, describe(c))
+			return nil, fmt.Errorf("%s[%d] is %s; want a finite number", what, j, jsonerr.Describe(c))
 		}
 		values[j] = v
 	}
 	return values, nil
-}
-
-// describe names the kind of a valid JSON value, quoting short strings.
-func describe(v json.RawMessage) string {
-	switch v[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(v, &s) == nil && len(s) <= 32 {
-			return fmt.Sprintf("the string %q", s)
-		}
-		return "a string"
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "a boolean"
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	}
-	return "a number"
 }
 
 // jsonError turns an encoding/json error on the whole file into a one-line message.

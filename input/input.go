@@ -216,7 +216,7 @@ func jsonError(b []byte, err error) error {
 func decodeLists(raw []byte, name string) ([][]float64, error) {
 	s := &scanner{b: raw}
 	if s.peek() != '[' {
-		return nil, fmt.Errorf("input: %s must be a list with one list of numbers per input, got %s", name, s.describe())
+		return nil, fmt.Errorf("input: %s must be a list with one list of numbers per input, got %s", name, jsonerr.Describe(s.b[s.i:]))
 	}
 	s.i++
 	lists := [][]float64{}
@@ -225,7 +225,7 @@ func decodeLists(raw []byte, name string) ([][]float64, error) {
 		i := len(lists)
 		if s.peek() != '[' {
 			return nil, fmt.Errorf("input: %s[%d] must be a list of numbers, got %s; wrap each input's values in a list: [[1, 2, ...]]",
-				name, i, s.describe())
+				name, i, jsonerr.Describe(s.b[s.i:]))
 		}
 		s.i++
 		// Size the list from its commas; numbers hold none, and other values are rejected below.
@@ -238,7 +238,7 @@ func decodeLists(raw []byte, name string) ([][]float64, error) {
 				if s.peek() == '[' {
 					return nil, fmt.Errorf("input: %s[%d][%d] is a list; flatten each input to one list of numbers", name, i, j)
 				}
-				return nil, fmt.Errorf("input: %s[%d][%d] is %s; want a finite number", name, i, j, s.describe())
+				return nil, fmt.Errorf("input: %s[%d][%d] is %s; want a finite number", name, i, j, jsonerr.Describe(s.b[s.i:]))
 			}
 			v, err := strconv.ParseFloat(string(tok), 64)
 			if err != nil { // tok is a valid JSON number, so the only error is a value beyond ±MaxFloat64
@@ -284,23 +284,4 @@ func (s *scanner) skipComma() {
 	if s.peek() == ',' {
 		s.i++
 	}
-}
-
-// describe names the kind of the value at the cursor, quoting short strings.
-func (s *scanner) describe() string {
-	switch s.b[s.i] {
-	case '"':
-		var str string
-		if json.NewDecoder(bytes.NewReader(s.b[s.i:])).Decode(&str) == nil && len(str) <= 32 {
-			return fmt.Sprintf("the string %q", str)
-		}
-		return "a string"
-	case 'n':
-		return "null"
-	case 't', 'f':
-		return "a boolean"
-	case '{':
-		return "an object"
-	}
-	return "a number" // lists are handled by the caller
 }

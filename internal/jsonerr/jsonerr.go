@@ -25,3 +25,29 @@ func Syntax(b []byte, err error) (msg string, ok bool) {
 	}
 	return fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, err), true
 }
+
+// Describe names the kind of the JSON value that starts b (more text may
+// follow it), quoting short strings: for errors like "input_data[0][3] is
+// the string "NaN"; want a finite number".
+func Describe(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	switch b[0] {
+	case '"':
+		var s string
+		if json.NewDecoder(bytes.NewReader(b)).Decode(&s) == nil && len(s) <= 32 {
+			return fmt.Sprintf("the string %q", s)
+		}
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	}
+	return "a number"
+}
