@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/inference"
+)
+
+func newVerify() *cobra.Command {
+	var (
+		vkPath, expectModel string
+		asJSON              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify PROOF.json --vk VK",
+		Short: "Verify a proof bundle (needs neither the model nor the proving key)",
+		Long: `verify checks the bundle against the verifying key: the key's sha256 must be
+the bundle's vk_digest, every decoded value must equal its proven field
+element, and the proof must verify. It prints "valid" and a summary and exits
+0, or "invalid: <reason>" and exits 1.
+
+--expect-model takes model.commitment.json (or the commitment itself) and
+requires the proof to be for that model.`,
+		Example: `  zkai verify proof.json --vk mnist/vk
+  zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if vkPath == "" {
+				return withHint(fmt.Errorf("--vk is required"), "give the verifying key you trust: --vk DIR/vk")
+			}
+			bundle, err := readBounded(args[0], proof.MaxBundleBytes)
+			if err != nil {
+				return err
+			}
+			vk, err := readBounded(vkPath, proof.MaxVKBytes)
+			if err != nil {
+				return err
+			}
+			expect, err := expectedModel(expectModel)
+			if err != nil {
+				return err
+			}
+			r := inference.Verify(bundle, vk, expect)
+			w := cmd.OutOrStdout()
+			if asJSON {
+				if err := printJSON(w, r); err != nil {
+					return err
+				}
+			} else if r.Valid {
+				fmt.Fprintln(w, "valid")
+				fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
+				if r.Public.Model.Commitment != "" {
+					fmt.Fprintf(w, "  model commitment %s\n", r.Public.Model.Commitment)
+				} else {
+					fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
+				}
+				for _, o := range r.Public.Outputs {
+					fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
+				}
+				if r.Public.Context != nil {
+					fmt.Fprintf(w, "  context %q\n", *r.Public.Context)
+				}
+			} else {
+				fmt.Fprintf(w, "invalid: %s\n", r.Reason)
+			}
+			if r.Insecure != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
+			}
+			if !r.Valid {
+				return errInvalid
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&vkPath, "vk", "", "verifying key (DIR/vk)")
+	fl.StringVar(&expectModel, "expect-model", "", "model.commitment.json, or a commitment in decimal, the proof must be for")
+	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
+	return cmd
+}
+
+// errInvalid makes verify exit 1 after printing its own verdict.
+var errInvalid = &silentError{"proof is invalid"}
+
+type silentError struct{ msg string }
+
+func (e *silentError) Error() string { return e.msg }
+
+func readBounded(path string, limit int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%s does not exist", path)
+		}
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes; at most %d accepted", path, st.Size(), limit)
+	}
+	return os.ReadFile(path)
+}
+
+// expectedModel reads --expect-model: a commitment file or a decimal.
+func expectedModel(arg string) (string, error) {
+	if arg == "" {
+		return "", nil
+	}
+	if b, err := os.ReadFile(arg); err == nil {
+		var mc inference.ModelCommitment
+		if err := json.Unmarshal(b, &mc); err != nil || mc.Commitment == "" {
+			return "", fmt.Errorf("%s is not a model.commitment.json", arg)
+		}
+		return mc.Commitment, nil
+	}
+	return arg, nil
+}
+
+// spin shows an indeterminate progress bar on stderr while long work runs
+// (one line of text when stderr is not a terminal).
