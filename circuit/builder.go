@@ -18,6 +18,7 @@ package circuit
 import (
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/std/lookup/logderivlookup"
@@ -43,15 +44,32 @@ type builder struct {
 // widths; private weights must already be constrained to theirs (the
 // weight commitment's lane checks do that).
 func Build(api frontend.API, p *quant.Program, inputs [][]frontend.Variable, weights map[int][]frontend.Variable) ([][]frontend.Variable, error) {
+	b, err := newBuilder(api, p, weights)
+	if err != nil {
+		return nil, fmt.Errorf("circuit: %w", err)
+	}
+	if err := b.setInputs(inputs); err != nil {
+		return nil, fmt.Errorf("circuit: %w", err)
+	}
+	for _, op := range p.Ops {
+		out, err := b.op(op)
+		if err := b.store(op, out, err); err != nil {
+			return nil, fmt.Errorf("circuit: %w", err)
+		}
+	}
+	return b.outputs(), nil
+}
+
+// newBuilder starts a circuit over api with the program's constants in
+// place: private weights as their witness values, every other constant as
+// a circuit constant.
+func newBuilder(api frontend.API, p *quant.Program, weights map[int][]frontend.Variable) (*builder, error) {
 	b := &builder{api: api, rc: rangecheck.New(api), p: p, vals: make([][]frontend.Variable, len(p.Tensors)),
 		tables: map[string]logderivlookup.Table{}}
-	if len(inputs) != len(p.Inputs) {
-		return nil, fmt.Errorf("circuit: %d inputs; the program takes %d", len(inputs), len(p.Inputs))
-	}
 	for id, v := range p.Consts {
 		if w, ok := weights[id]; ok {
 			if len(w) != len(v) {
-				return nil, fmt.Errorf("circuit: weight tensor %q has %d values; want %d", p.Tensors[id].Name, len(w), len(v))
+				return nil, fmt.Errorf("weight tensor %q has %d values; want %d", p.Tensors[id].Name, len(w), len(v))
 			}
 			b.vals[id] = w
 			continue
@@ -62,41 +80,70 @@ func Build(api frontend.API, p *quant.Program, inputs [][]frontend.Variable, wei
 		}
 		b.vals[id] = c
 	}
+	return b, nil
+}
+
+// sibling is a builder for another evaluation of the same program in the
+// same circuit: it shares the constants, the range checker and the lookup
+// tables (a table is paid for once, however many evaluations look it up),
+// and has values of its own for everything computed.
+func (b *builder) sibling() *builder {
+	c := *b
+	c.vals = slices.Clone(b.vals)
+	return &c
+}
+
+// setInputs range-checks the values of p.Inputs to their declared widths
+// and makes them the builder's inputs.
+func (b *builder) setInputs(inputs [][]frontend.Variable) error {
+	p := b.p
+	if len(inputs) != len(p.Inputs) {
+		return fmt.Errorf("%d inputs; the program takes %d", len(inputs), len(p.Inputs))
+	}
 	for k, id := range p.Inputs {
 		t := p.Tensors[id]
 		if len(inputs[k]) != t.Len() {
-			return nil, fmt.Errorf("circuit: input %q has %d values; want %d", t.Name, len(inputs[k]), t.Len())
+			return fmt.Errorf("input %q has %d values; want %d", t.Name, len(inputs[k]), t.Len())
 		}
 		for _, v := range inputs[k] {
 			if t.DType == model.Bool {
-				api.AssertIsBoolean(v)
+				b.api.AssertIsBoolean(v)
 			} else {
 				b.checkSigned(v, t.Bits)
 			}
 		}
 		b.vals[id] = inputs[k]
 	}
-	for _, op := range p.Ops {
-		out, err := b.op(op)
-		if err != nil {
-			return nil, fmt.Errorf("circuit: %s → %q: %w", op.Kind(), p.Tensors[op.Out()].Name, err)
-		}
-		t := p.Tensors[op.Out()]
-		if len(out) != t.Len() {
-			return nil, fmt.Errorf("circuit: %s produced %d values for %q; want %d", op.Kind(), len(out), t.Name, t.Len())
-		}
-		if t.Checked && !rangeChecksOutput(op) {
-			for _, v := range out {
-				b.checkSigned(v, t.Bits)
-			}
-		}
-		b.vals[op.Out()] = out
+	return nil
+}
+
+// store records the values an op's gadget computed (or the error it
+// failed with), range-checking them to the output's declared width unless
+// the gadget already did.
+func (b *builder) store(op quant.Op, out []frontend.Variable, err error) error {
+	t := b.p.Tensors[op.Out()]
+	if err != nil {
+		return fmt.Errorf("%s → %q: %w", op.Kind(), t.Name, err)
 	}
-	outs := make([][]frontend.Variable, len(p.Outputs))
-	for k, id := range p.Outputs {
+	if len(out) != t.Len() {
+		return fmt.Errorf("%s produced %d values for %q; want %d", op.Kind(), len(out), t.Name, t.Len())
+	}
+	if t.Checked && !rangeChecksOutput(op) {
+		for _, v := range out {
+			b.checkSigned(v, t.Bits)
+		}
+	}
+	b.vals[op.Out()] = out
+	return nil
+}
+
+// outputs returns the values of p.Outputs.
+func (b *builder) outputs() [][]frontend.Variable {
+	outs := make([][]frontend.Variable, len(b.p.Outputs))
+	for k, id := range b.p.Outputs {
 		outs[k] = b.vals[id]
 	}
-	return outs, nil
+	return outs
 }
 
 // rangeChecksOutput reports whether an op's gadget already range-checks its
