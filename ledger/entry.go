@@ -70,6 +70,9 @@ type Model struct {
 	WeightCommitment string `json:"weight_commitment,omitempty"`
 	VKDigest         string `json:"vk_digest,omitempty"`
 	Parent           string `json:"parent,omitempty"` // the parent version, if any
+	// Datasets are the commitments of the data sets the version was trained
+	// on, if the submitter states them: the data set → model edge of a lineage.
+	Datasets []string `json:"datasets,omitempty"`
 }
 
 // Dataset records a data-set commitment.
@@ -89,6 +92,12 @@ type ProofRecord struct {
 	BundleDigest      string          `json:"bundle_digest"`
 	Statement         string          `json:"statement"`
 	PublicValues      json.RawMessage `json:"public_values,omitempty"`
+	// Model is the identity of the model the proof is about (its weight
+	// commitment, or the vk digest for public weights) and Datasets the
+	// data-set commitments it uses, copied from its public values: the
+	// edges by which a lineage links proof records to models and data sets.
+	Model    string   `json:"model,omitempty"`
+	Datasets []string `json:"datasets,omitempty"`
 }
 
 // Action records a hidden action: a salted commitment to its details
@@ -138,6 +147,21 @@ func (m *Model) validate() error {
 	if m.WeightCommitment == "" && m.VKDigest == "" {
 		return errors.New("a model needs weight_commitment and/or vk_digest")
 	}
+	return checkList("datasets", m.Datasets)
+}
+
+// maxRefs bounds a list of referenced commitments.
+const maxRefs = 64
+
+func checkList(name string, vs []string) error {
+	if len(vs) > maxRefs {
+		return fmt.Errorf("%s: more than %d", name, maxRefs)
+	}
+	for i, v := range vs {
+		if err := checkField(fmt.Sprintf("%s[%d]", name, i), v, true); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -160,7 +184,10 @@ func (p *ProofRecord) validate() error {
 			return err
 		}
 	}
-	return nil
+	if err := checkField("model", p.Model, false); err != nil {
+		return err
+	}
+	return checkList("datasets", p.Datasets)
 }
 
 func (a *Action) validate() error {

@@ -1,10 +1,12 @@
 package ledger
 
 import (
+	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -240,6 +242,27 @@ func (l *Log) reader(n int64) (*fileHashReader, func(), error) {
 // [ParseEntry], and returns once they are durable and covered by a newly
 // published checkpoint: the index of the first and that checkpoint.
 func (l *Log) Append(entries ...[]byte) (first int64, cp SignedCheckpoint, err error) {
+	return l.appendAt(-1, entries)
+}
+
+// ErrSizeChanged reports that [Log.AppendAt] found the log grown past the
+// size its caller checked.
+var ErrSizeChanged = errors.New("the log grew since it was read")
+
+// AppendAt is [Log.Append] only if the log still holds size entries, else
+// ErrSizeChanged: a caller that checked the log before appending (a registry
+// refusing a duplicate version) re-checks and retries instead of racing
+// another writer.
+func (l *Log) AppendAt(size int64, entries ...[]byte) (first int64, cp SignedCheckpoint, err error) {
+	if size < 0 {
+		return 0, SignedCheckpoint{}, fmt.Errorf("negative log size %d", size)
+	}
+	return l.appendAt(size, entries)
+}
+
+// appendAt appends if the log holds expect entries, or whatever it holds
+// if expect < 0.
+func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCheckpoint, err error) {
 	if l.signer == nil {
 		return 0, SignedCheckpoint{}, errors.New("log opened read-only: appending needs the log key")
 	}
@@ -264,6 +287,9 @@ func (l *Log) Append(entries ...[]byte) (first int64, cp SignedCheckpoint, err e
 		return 0, SignedCheckpoint{}, fmt.Errorf("latest checkpoint: %w", err)
 	}
 	n := cur.Size
+	if expect >= 0 && n != expect {
+		return 0, SignedCheckpoint{}, fmt.Errorf("%w: %d entries, expected %d", ErrSizeChanged, n, expect)
+	}
 	ef, of, hf, closeAll, err := l.openForAppend(n)
 	if err != nil {
 		return 0, SignedCheckpoint{}, err
@@ -516,4 +542,62 @@ func (l *Log) TreeHash(size int64) (tlog.Hash, error) {
 	}
 	defer done()
 	return tlog.TreeHash(size, r)
+}
+
+// Scan calls fn with the index and stored bytes of entries [from, size) of
+// the tree of the given size, in order, reading storage sequentially (one
+// [Log.Entry] per entry would open and seek the files each time). It checks
+// the framing but not the entries: fn parses or hashes what it needs. The
+// entry slice is reused after fn returns.
+func (l *Log) Scan(from, size int64, fn func(i int64, entry []byte) error) error {
+	if from < 0 || from > size {
+		return fmt.Errorf("cannot scan entries [%d, %d)", from, size)
+	}
+	if from == size {
+		return nil
+	}
+	of, err := os.Open(l.path(offsetsFile))
+	if err != nil {
+		return err
+	}
+	defer of.Close()
+	offs := make([]byte, (size-from+1)*8)
+	if from == 0 {
+		_, err = of.ReadAt(offs[8:], 0) // entry 0 starts at offset 0
+	} else {
+		_, err = of.ReadAt(offs, (from-1)*8)
+	}
+	if err != nil {
+		return fmt.Errorf("offsets of entries [%d, %d): %w", from, size, err)
+	}
+	ef, err := os.Open(l.path(entriesFile))
+	if err != nil {
+		return err
+	}
+	defer ef.Close()
+	start := binary.BigEndian.Uint64(offs)
+	r := bufio.NewReaderSize(io.NewSectionReader(ef, int64(start), 1<<62), 1<<20)
+	var buf []byte
+	for i := from; i < size; i++ {
+		end := binary.BigEndian.Uint64(offs[(i-from+1)*8:])
+		if end <= start || end-start > MaxEntrySize+1 {
+			return fmt.Errorf("entry %d: corrupt offsets [%d, %d)", i, start, end)
+		}
+		n := int(end - start)
+		start = end
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		rec := buf[:n]
+		if _, err := io.ReadFull(r, rec); err != nil {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+		if rec[n-1] != '\n' {
+			return fmt.Errorf("entry %d: record not newline-terminated", i)
+		}
+		if err := fn(i, rec[:n-1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

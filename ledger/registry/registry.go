@@ -1,0 +1,267 @@
+// Package registry is zkai's model registry and lineage on top of a ledger:
+// it registers model versions, records proofs, and answers "is the model
+// this proof is about a registered version, and what is its history?".
+//
+// A model's identity is its weight commitment (private weights) or, for
+// public weights, the digest of its verifying key — the same value a proof
+// bundle carries, so a bundle names its model without revealing it. Every
+// answer is read from the log under a signed checkpoint; the SQLite index
+// ([index.Index]) only says where to look, and each entry it points to is
+// re-read, re-verified and proven included under the checkpoint.
+package registry
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/zkai-dev/zkai/ledger"
+	"github.com/zkai-dev/zkai/ledger/index"
+	"github.com/zkai-dev/zkai/proof"
+)
+
+// IndexFile is the name of the index inside a log directory.
+const IndexFile = "index.sqlite"
+
+// A Registry reads and writes the model registry of one log.
+type Registry struct {
+	Log   *ledger.Log
+	index *index.Index
+}
+
+// Open opens the log in dir and its index. With a nil key it is read-only
+// and falls back to an in-memory index where dir is not writable (a
+// verifier's copy of someone else's log); a writer needs the log's key.
+func Open(dir string, key *ledger.Key) (*Registry, error) {
+	l, err := ledger.Open(dir, key)
+	if err != nil {
+		return nil, err
+	}
+	x, err := index.Open(l, filepath.Join(dir, IndexFile))
+	if err != nil && key == nil {
+		x, err = index.Open(l, "")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Registry{Log: l, index: x}, nil
+}
+
+// Close closes the index.
+func (r *Registry) Close() error { return r.index.Close() }
+
+// Found is an entry of the log, parsed and verified.
+type Found struct {
+	Index    int64
+	LeafHash []byte
+	Entry    *ledger.Entry
+	data     []byte
+}
+
+// find returns the entries of the tree of size n that the index lists under
+// key and that match: the index is a cache, so each entry is re-read from
+// the log and checked by match.
+func (r *Registry) find(key string, n int64, match func(*ledger.Entry) bool) ([]Found, error) {
+	idx, err := r.index.Lookup(key, n)
+	if err != nil {
+		return nil, err
+	}
+	var out []Found
+	for _, i := range idx {
+		b, err := r.Log.Entry(i, n)
+		if err != nil {
+			return nil, err
+		}
+		e, err := ledger.ParseEntry(b)
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w (run 'zkai ledger audit')", i, err)
+		}
+		if match(e) {
+			out = append(out, Found{Index: i, LeafHash: ledger.LeafHash(b), Entry: e, data: b})
+		}
+	}
+	return out, nil
+}
+
+// Versions returns the registered versions of the named model in the tree
+// of size n, in log order.
+func (r *Registry) Versions(name string, n int64) ([]Found, error) {
+	return r.find("model-name:"+name, n, func(e *ledger.Entry) bool {
+		m, ok := e.Value.(*ledger.Model)
+		return ok && m.Name == name
+	})
+}
+
+// Sync brings the index up to the log's latest checkpoint and returns it.
+func (r *Registry) Sync() (ledger.SignedCheckpoint, error) { return r.index.Sync() }
+
+// ErrExists reports a registration or record that the log already holds.
+var ErrExists = errors.New("already in the ledger")
+
+// appendRetries bounds how often a registration re-checks the log after
+// another writer appended between its check and its append.
+const appendRetries = 20
+
+// appendChecked appends the entry built by check from the log as of the
+// latest checkpoint, only if no other writer appended in between; else it
+// checks again. It returns the entry's index and covering checkpoint.
+func (r *Registry) appendChecked(check func(n int64) ([]byte, error)) (int64, ledger.SignedCheckpoint, error) {
+	for range appendRetries {
+		cp, err := r.Sync()
+		if err != nil {
+			return 0, cp, err
+		}
+		e, err := check(cp.Size)
+		if err != nil {
+			return 0, cp, err
+		}
+		i, cp, err := r.Log.AppendAt(cp.Size, e)
+		if !errors.Is(err, ledger.ErrSizeChanged) {
+			return i, cp, err
+		}
+	}
+	return 0, ledger.SignedCheckpoint{}, fmt.Errorf("the log kept growing during %d attempts to append; try again", appendRetries)
+}
+
+// Add registers a model version, signed by sub at time t. An empty
+// m.Version becomes the next integer after the name's integer versions.
+// The version must be new for its name, and the parent, if any, registered.
+func (r *Registry) Add(m ledger.Model, sub *ledger.Key, t time.Time) (int64, *ledger.Model, ledger.SignedCheckpoint, error) {
+	var added ledger.Model
+	i, cp, err := r.appendChecked(func(n int64) ([]byte, error) {
+		added = m
+		vs, err := r.Versions(m.Name, n)
+		if err != nil {
+			return nil, err
+		}
+		if added.Version == "" {
+			added.Version = nextVersion(vs)
+		}
+		parentFound := false
+		for _, v := range vs {
+			vm := v.Entry.Value.(*ledger.Model)
+			if vm.Version == added.Version {
+				return nil, fmt.Errorf("%w: %s version %s is entry %d; choose another version", ErrExists, m.Name, added.Version, v.Index)
+			}
+			parentFound = parentFound || vm.Version == added.Parent
+		}
+		if added.Parent != "" && !parentFound {
+			return nil, fmt.Errorf("parent version %q of %s is not registered; register it first or drop the parent", added.Parent, m.Name)
+		}
+		return ledger.NewEntry(&added, sub, t)
+	})
+	if err != nil {
+		return 0, nil, cp, err
+	}
+	return i, &added, cp, nil
+}
+
+// nextVersion is one more than the largest integer version, "1" if none.
+func nextVersion(vs []Found) string {
+	var hi int64
+	for _, v := range vs {
+		if k, err := strconv.ParseInt(v.Entry.Value.(*ledger.Model).Version, 10, 64); err == nil && k > hi {
+			hi = k
+		}
+	}
+	return strconv.FormatInt(hi+1, 10)
+}
+
+// RecordProof records a proof bundle (see [ProofRecordOf]) signed by sub at
+// time t. A proof whose identity, (vk digest, public-input digest), is
+// already recorded is not recorded twice: ErrExists and the existing index.
+func (r *Registry) RecordProof(bundle []byte, sub *ledger.Key, t time.Time) (int64, *ledger.ProofRecord, ledger.SignedCheckpoint, error) {
+	rec, err := ProofRecordOf(bundle)
+	if err != nil {
+		return 0, nil, ledger.SignedCheckpoint{}, err
+	}
+	var existing int64
+	i, cp, err := r.appendChecked(func(n int64) ([]byte, error) {
+		fs, err := r.findProof(rec.VKDigest, rec.PublicInputDigest, n)
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) > 0 {
+			existing = fs[0].Index
+			return nil, fmt.Errorf("%w: this proof is entry %d", ErrExists, existing)
+		}
+		return ledger.NewEntry(rec, sub, t)
+	})
+	if errors.Is(err, ErrExists) {
+		return existing, rec, cp, err
+	}
+	return i, rec, cp, err
+}
+
+func (r *Registry) findProof(vkDigest, publicInputDigest string, n int64) ([]Found, error) {
+	return r.find("proof:"+index.ProofKey(vkDigest, publicInputDigest), n, func(e *ledger.Entry) bool {
+		p, ok := e.Value.(*ledger.ProofRecord)
+		return ok && p.VKDigest == vkDigest && p.PublicInputDigest == publicInputDigest
+	})
+}
+
+// PublicInputDigest is "sha256:<hex>" of the RFC 8785 canonical JSON of a
+// bundle's "public" object: with the vk digest, a proof's identity, which
+// re-randomising the proof bytes does not change.
+func PublicInputDigest(public json.RawMessage) (string, error) {
+	c, err := ledger.Canonicalize(public)
+	if err != nil {
+		return "", fmt.Errorf("public values: %w", err)
+	}
+	h := sha256.Sum256(c)
+	return "sha256:" + hex.EncodeToString(h[:]), nil
+}
+
+// ProofRecordOf builds the proof record of a bundle: its identity, its
+// bundle digest (sha256 of the file), statement, public values, and the
+// lineage edges read from the public values — the model identity
+// (public.model.commitment, or the vk digest when the weights are public)
+// and the data sets it uses (public.data_root, as an evaluation bundle
+// carries it). The bundle's proof is not verified here: that is
+// 'zkai verify'.
+func ProofRecordOf(bundle []byte) (*ledger.ProofRecord, error) {
+	b, err := proof.ParseBundle(bundle)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := PublicInputDigest(b.Public)
+	if err != nil {
+		return nil, err
+	}
+	model, datasets, err := references(b)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := ledger.Canonicalize(b.Public)
+	if err != nil {
+		return nil, err
+	}
+	return &ledger.ProofRecord{VKDigest: b.VKDigest, PublicInputDigest: pid, BundleDigest: proof.Digest(bundle),
+		Statement: b.Statement, PublicValues: pub, Model: model, Datasets: datasets}, nil
+}
+
+// references reads a bundle's model identity and data-set commitments.
+func references(b *proof.Bundle) (model string, datasets []string, err error) {
+	var pub struct {
+		Model *struct {
+			Commitment string `json:"commitment"`
+		} `json:"model"`
+		DataRoot string `json:"data_root"`
+	}
+	if err := json.Unmarshal(b.Public, &pub); err != nil {
+		return "", nil, fmt.Errorf("public values: model or data_root malformed: %v", err)
+	}
+	model = b.VKDigest
+	if pub.Model != nil && pub.Model.Commitment != "" {
+		model = pub.Model.Commitment
+	}
+	if pub.DataRoot != "" {
+		datasets = []string{pub.DataRoot}
+	}
+	return model, datasets, nil
+}

@@ -1,0 +1,315 @@
+package registry
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zkai-dev/zkai/ledger"
+	"github.com/zkai-dev/zkai/proof"
+)
+
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func newKey(t testing.TB, name string) *ledger.Key {
+	t.Helper()
+	skey, _, err := ledger.GenerateKey(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ledger.ParseKey(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newRegistry(t testing.TB) (*Registry, *ledger.Key, string) {
+	t.Helper()
+	key := newKey(t, "test-log")
+	dir := t.TempDir()
+	if _, err := ledger.Init(dir, key, "example.com/registry-test"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, key, dir
+}
+
+// bundle builds a proof bundle (its proof bytes are not a proof: the
+// registry never verifies proofs) with the given public object.
+func bundle(t testing.TB, statement, vkDigest, public string) []byte {
+	t.Helper()
+	b, err := proof.NewBundle(statement, proof.Groth16, vkDigest, json.RawMessage(public), []byte("not a proof"), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const (
+	wc1 = "1111" // weight commitments, as decimals
+	wc2 = "2222"
+	vk1 = "sha256:aa"
+	vk2 = "sha256:bb"
+)
+
+func model(name, version, parent, wc string) ledger.Model {
+	return ledger.Model{Name: name, Version: version, Parent: parent, WeightCommitment: wc}
+}
+
+func TestAdd(t *testing.T) {
+	r, key, _ := newRegistry(t)
+	for _, c := range []struct {
+		m       ledger.Model
+		version string // registered version, or "" when refused
+		err     string
+	}{
+		{model("mnist", "", "", wc1), "1", ""},
+		{model("mnist", "", "1", wc2), "2", ""},
+		{model("mnist", "2", "", wc2), "", "mnist version 2 is entry 1"},
+		{model("mnist", "v3", "7", wc2), "", `parent version "7" of mnist is not registered`},
+		{model("mnist", "v3", "2", wc2), "v3", ""},
+		{model("mnist", "", "", wc2), "3", ""}, // the next integer version
+		{model("other", "", "", wc1), "1", ""},
+		{ledger.Model{Name: "mnist", Version: "9"}, "", "weight_commitment and/or vk_digest"},
+	} {
+		_, got, _, err := r.Add(c.m, key, t0)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("Add(%+v) = %v, want an error containing %q", c.m, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("Add(%+v): %v", c.m, err)
+		case c.err == "" && got.Version != c.version:
+			t.Errorf("Add(%+v) registered version %q, want %q", c.m, got.Version, c.version)
+		}
+	}
+	cp, _ := r.Sync()
+	vs, err := r.Versions("mnist", cp.Size)
+	if err != nil || len(vs) != 4 {
+		t.Fatalf("Versions = %d, %v; want 4", len(vs), err)
+	}
+}
+
+// Registrations racing from several goroutines and handles (as processes
+// would) never register one version twice.
+func TestAddConcurrent(t *testing.T) {
+	_, key, dir := newRegistry(t)
+	const writers, each = 4, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := Open(dir, key)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer r.Close()
+			for i := range each {
+				if _, _, _, err := r.Add(model("m", "", "", fmt.Sprint(w*100+i)), key, t0); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	r, _ := Open(dir, nil)
+	defer r.Close()
+	cp, _ := r.Sync()
+	vs, _ := r.Versions("m", cp.Size)
+	seen := map[string]bool{}
+	for _, v := range vs {
+		ver := v.Entry.Value.(*ledger.Model).Version
+		if seen[ver] {
+			t.Errorf("version %s registered twice", ver)
+		}
+		seen[ver] = true
+	}
+	if len(seen) != writers*each {
+		t.Errorf("%d versions, want %d", len(seen), writers*each)
+	}
+}
+
+func TestRecordProof(t *testing.T) {
+	r, key, _ := newRegistry(t)
+	b := bundle(t, "inference", vk1, `{"model":{"weights":"private","commitment":"1111"},"outputs":[{"data":[0.5]}]}`)
+	i, rec, _, err := r.RecordProof(b, key, t0)
+	if err != nil || rec.Model != wc1 || rec.Statement != "inference" || rec.VKDigest != vk1 {
+		t.Fatalf("RecordProof: %v %+v", err, rec)
+	}
+	// The same public values in another bundle (a re-randomised proof, other
+	// whitespace): the same identity, not recorded twice.
+	again := bundle(t, "inference", vk1, `{"outputs":[{"data":[0.5]}], "model":{"commitment":"1111","weights":"private"}}`)
+	if j, _, _, err := r.RecordProof(again, key, t0); !errors.Is(err, ErrExists) || j != i {
+		t.Fatalf("recording the same proof again = %d, %v; want %d, ErrExists", j, err, i)
+	}
+	for _, c := range []struct{ name, bundle, err string }{
+		{"not JSON", "{", "not valid JSON"},
+		{"no statement", `{"format":"zkai-bundle/1","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
+		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model or data_root malformed"},
+	} {
+		if _, _, _, err := r.RecordProof([]byte(c.bundle), key, t0); err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: RecordProof = %v, want an error containing %q", c.name, err, c.err)
+		}
+	}
+}
+
+// appendEntry appends one submission signed by key.
+func appendEntry(t *testing.T, r *Registry, key *ledger.Key, body any) int64 {
+	t.Helper()
+	e, err := ledger.NewEntry(body, key, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, _, err := r.Log.Append(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+func TestCheckLineage(t *testing.T) {
+	r, key, _ := newRegistry(t)
+	data := &ledger.Dataset{Name: "digits-test", Commitment: "777", Rows: 450}
+	late := &ledger.Dataset{Name: "late", Commitment: "888", Rows: 10}
+	appendEntry(t, r, key, data)                                                     // 0
+	r.Add(ledger.Model{Name: "mnist", WeightCommitment: wc1, VKDigest: vk1}, key, t0) // 1
+	r.Add(ledger.Model{Name: "mnist", WeightCommitment: wc2, VKDigest: vk1, Parent: "1", Datasets: []string{"777"}}, key, t0)
+	eval := bundle(t, "evaluation", vk2, `{"model":{"weights":"private","commitment":"2222"},"data_root":"777","accuracy":0.9}`)
+	evalLate := bundle(t, "evaluation", vk2, `{"model":{"weights":"private","commitment":"2222"},"data_root":"888","accuracy":0.99}`)
+	inf := bundle(t, "inference", vk1, `{"model":{"weights":"private","commitment":"2222"},"outputs":[]}`)
+	for _, b := range [][]byte{eval, evalLate, inf} { // 3, 4, 5
+		if _, _, _, err := r.RecordProof(b, key, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendEntry(t, r, key, late) // 6
+
+	lin, err := r.Check(inf, r.Log.Verifier())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range lin.Entries {
+		got = append(got, fmt.Sprintf("%d %s", n.Index, n.Role))
+	}
+	want := "0 dataset, 1 parent model, 2 model, 3 evaluation, 4 evaluation, 5 this proof, 6 dataset"
+	if strings.Join(got, ", ") != want || !lin.Recorded || lin.Model != wc2 || lin.TreeSize != 7 {
+		t.Errorf("lineage %s (recorded %v, model %s)\nwant %s", strings.Join(got, ", "), lin.Recorded, lin.Model, want)
+	}
+	if len(lin.Warnings) != 1 || !strings.Contains(lin.Warnings[0], "data set 888 was logged (entry 6) after entry 4 (evaluation proof)") {
+		t.Errorf("warnings %q, want one about data set 888", lin.Warnings)
+	}
+
+	// A proof of another vk for the same weights is flagged; an unrecorded
+	// proof is reported as such.
+	other := bundle(t, "inference", "sha256:cc", `{"model":{"weights":"private","commitment":"1111"}}`)
+	lin, err = r.Check(other, r.Log.Verifier())
+	if err != nil || lin.Recorded || len(lin.Warnings) != 1 || !strings.Contains(lin.Warnings[0], "sha256:cc is not the vk digest") {
+		t.Errorf("other vk: %v, recorded %v, warnings %q", err, lin != nil && lin.Recorded, lin.Warnings)
+	}
+}
+
+func TestCheckRefuses(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		bundle string
+		setup  func(t *testing.T, r *Registry, dir string) *Registry
+		key    func(r *Registry) *ledger.Key
+		err    string
+	}{
+		{name: "unregistered model", bundle: `{"model":{"weights":"private","commitment":"999"}}`, err: "not registered"},
+		{name: "public weights, unregistered vk", bundle: `{"model":{"weights":"public"}}`, err: "no version has identity sha256:aa"},
+		{name: "checkpoint by another key", bundle: `{"model":{"weights":"private","commitment":"1111"}}`,
+			key: func(*Registry) *ledger.Key { return newKey(t, "test-log") }, err: "not signed by the trusted log key"},
+		{name: "registration rewritten in storage", bundle: `{"model":{"weights":"private","commitment":"1111"}}`,
+			setup: func(t *testing.T, r *Registry, dir string) *Registry {
+				// Re-sign entry 0 with other fields; the checkpoint no longer covers it.
+				forged, _ := ledger.NewEntry(&ledger.Model{Name: "mnist", Version: "0", WeightCommitment: wc1}, newKey(t, "mallory"), t0)
+				rewriteEntry(t, r, dir, 0, forged)
+				return r
+			}, err: "entry 0 is not included under the signed checkpoint"},
+		{name: "stale index of another log", bundle: `{"model":{"weights":"private","commitment":"2222"}}`,
+			setup: func(t *testing.T, r *Registry, dir string) *Registry {
+				// Index this log, then put a different log under the index:
+				// it must be rebuilt, not trusted.
+				r.Close()
+				other, okey, odir := newRegistry(t)
+				other.Add(model("mnist", "", "", wc2), okey, t0)
+				other.Close()
+				os.Rename(filepath.Join(dir, IndexFile), filepath.Join(odir, IndexFile))
+				os.Remove(filepath.Join(dir, IndexFile+"-wal"))
+				os.Remove(filepath.Join(dir, IndexFile+"-shm"))
+				o, err := Open(odir, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { o.Close() })
+				return o
+			}, err: ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, key, dir := newRegistry(t)
+			if _, _, _, err := r.Add(ledger.Model{Name: "mnist", WeightCommitment: wc1}, key, t0); err != nil {
+				t.Fatal(err)
+			}
+			r.Add(model("mnist", "", "", "3333"), key, t0)
+			if _, err := r.Sync(); err != nil {
+				t.Fatal(err)
+			}
+			if c.setup != nil {
+				r = c.setup(t, r, dir)
+			}
+			trusted := r.Log.Verifier()
+			if c.key != nil {
+				trusted = c.key(r).Verifier()
+			}
+			_, err := r.Check(bundle(t, "inference", vk1, c.bundle), trusted)
+			if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+				t.Fatalf("Check = %v, want %q", err, c.err)
+			}
+		})
+	}
+}
+
+// rewriteEntry replaces entry i in storage and fixes the offsets, as an
+// operator rewriting history would; the stored hashes stay.
+func rewriteEntry(t *testing.T, r *Registry, dir string, i int64, e []byte) {
+	n, _ := r.Log.Size()
+	var data, offs []byte
+	for j := int64(0); j < n; j++ {
+		ej, _ := r.Log.Entry(j, n)
+		if j == i {
+			ej = e
+		}
+		data = append(append(data, ej...), '\n')
+		offs = binary.BigEndian.AppendUint64(offs, uint64(len(data)))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "entries"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "offsets"), offs, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	}
