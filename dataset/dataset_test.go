@@ -270,3 +270,35 @@ func checkFinite(t *testing.T, values []float64) {
 		}
 	}
 }
+
+func TestParseLabels(t *testing.T) {
+	good, err := ParseLabels([]byte(`{"y": [2, 0, 1]}`), "y")
+	if err != nil || len(good) != 3 || good[0] != 2 {
+		t.Fatalf("got %v, %v", good, err)
+	}
+	for _, c := range []struct{ in, want string }{
+		{`{"y": [1, -1]}`, "y[1] = -1 is not a class index"},
+		{`{"y": [1.5]}`, "y[0] = 1.5 is not a class index"},
+		{`{"y": []}`, "y is empty"},
+		{`{"answers": [1]}`, `no "y" list`},
+		{`[1, 2]`, "want a JSON object"},
+		{`{"y": [1,}`, "invalid JSON at line 1"},
+		{`{"y": "abc"}`, "y must be a list of numbers"},
+	} {
+		_, err := ParseLabels([]byte(c.in), "y")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: got %v; want an error containing %q", c.in, err, c.want)
+		}
+	}
+}
+
+func FuzzParseLabels(f *testing.F) {
+	f.Add([]byte(`{"y": [2, 0, 1]}`))
+	f.Add([]byte(`{"y": [1e400]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		labels, err := ParseLabels(b, "y")
+		if err == nil && len(labels) == 0 {
+			t.Fatal("empty list accepted")
+		}
+	})
+}
