@@ -7,10 +7,11 @@ import (
 	"github.com/zkai-dev/zkai/ledger/ledgercmd"
 )
 
-// newKeygen and newLedger register the ledger's commands (package
-// ledgercmd), turning their hinted errors into this CLI's.
-func newKeygen() *cobra.Command { return withLedgerHints(ledgercmd.Keygen()) }
-func newLedger() *cobra.Command { return withLedgerHints(ledgercmd.Ledger()) }
+// newKeygen, newLedger and newRegistry register the ledger's commands
+// (package ledgercmd), turning their hinted errors into this CLI's.
+func newKeygen() *cobra.Command   { return withLedgerHints(ledgercmd.Keygen()) }
+func newLedger() *cobra.Command   { return withLedgerHints(ledgercmd.Ledger()) }
+func newRegistry() *cobra.Command { return withLedgerHints(ledgercmd.Registry()) }
 
 func withLedgerHints(cmd *cobra.Command) *cobra.Command {
 	if run := cmd.RunE; run != nil {

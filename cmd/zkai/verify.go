@@ -14,6 +14,7 @@ import (
 func newVerify() *cobra.Command {
 	var (
 		vkPath, expectModel string
+		ledgerDir, logKey   string
 		asJSON              bool
 	)
 	cmd := &cobra.Command{
@@ -74,12 +75,17 @@ requires the proof to be for that model.`,
 			if !r.Valid {
 				return errInvalid
 			}
+			if ledgerDir != "" {
+				return verifyLedger(cmd, bundle, ledgerDir, logKey, asJSON)
+			}
 			return nil
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&vkPath, "vk", "", "verifying key (DIR/vk)")
 	fl.StringVar(&expectModel, "expect-model", "", "model.commitment.json, or a commitment in decimal, the proof must be for")
+	fl.StringVar(&ledgerDir, "ledger", "", "also require the model to be registered in this ledger (with --log-key); prints its lineage")
+	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
 	return cmd
 }

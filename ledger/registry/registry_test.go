@@ -193,7 +193,7 @@ func TestCheckLineage(t *testing.T) {
 	r, key, _ := newRegistry(t)
 	data := &ledger.Dataset{Name: "digits-test", Commitment: "777", Rows: 450}
 	late := &ledger.Dataset{Name: "late", Commitment: "888", Rows: 10}
-	appendEntry(t, r, key, data)                                                     // 0
+	appendEntry(t, r, key, data)                                                      // 0
 	r.Add(ledger.Model{Name: "mnist", WeightCommitment: wc1, VKDigest: vk1}, key, t0) // 1
 	r.Add(ledger.Model{Name: "mnist", WeightCommitment: wc2, VKDigest: vk1, Parent: "1", Datasets: []string{"777"}}, key, t0)
 	eval := bundle(t, "evaluation", vk2, `{"model":{"weights":"private","commitment":"2222"},"data_root":"777","accuracy":0.9}`)
@@ -312,4 +312,4 @@ func rewriteEntry(t *testing.T, r *Registry, dir string, i int64, e []byte) {
 	if err := os.WriteFile(filepath.Join(dir, "offsets"), offs, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	}
+}
