@@ -16,7 +16,7 @@ func init() {
 
 // Hints lists the package's hints (for solver options and tests).
 func Hints() []solver.Hint {
-	return []solver.Hint{DivHint, SignHint, ArgMaxHint, SqrtHint, RsqrtHint}
+	return []solver.Hint{DivHint, SignHint, ArgMaxHint, SqrtHint, RsqrtHint, BatchLinearHint}
 }
 
 // signed maps a field element to the integer it represents: p − |v| is −|v|.
@@ -99,4 +99,70 @@ func RsqrtHint(field *big.Int, in, out []*big.Int) error {
 	q := new(big.Int).Quo(in[1], x)
 	out[0].Sqrt(q)
 	return nil
+}
+
+// BatchLinearHint: inputs (B, n_in, n_w, n, c₀…c_{n−1}, IA, IB, A₀…A_{B−1},
+// W), where output j has the c_j terms that follow those of the outputs
+// before it → the products P_s[j] = Σ_t A_s[IA[t]]·W[IB[t]] over the terms
+// of j, for s < B and j < n, sample by sample. The field products are the
+// integer ones: the fixed-point bounds keep every sum far below p.
+func BatchLinearHint(field *big.Int, in, out []*big.Int) error {
+	if len(in) < 4 {
+		return fmt.Errorf("batch linear hint: %d inputs; want at least 4", len(in))
+	}
+	head, err := indices(in[:4], len(in))
+	if err != nil {
+		return fmt.Errorf("batch linear hint: header: %w", err)
+	}
+	batch, nIn, nW, n := head[0], head[1], head[2], head[3]
+	if len(in) < 4+n {
+		return fmt.Errorf("batch linear hint: %d inputs; the header announces %d outputs", len(in), n)
+	}
+	counts, err := indices(in[4:4+n], len(in))
+	if err != nil {
+		return fmt.Errorf("batch linear hint: term counts: %w", err)
+	}
+	terms := 0
+	for _, c := range counts {
+		terms += c
+	}
+	if want := 4 + n + 2*terms + batch*nIn + nW; len(in) != want || len(out) != batch*n {
+		return fmt.Errorf("batch linear hint: %d inputs and %d outputs; the header announces %d and %d", len(in), len(out), want, batch*n)
+	}
+	rest := in[4+n:]
+	ia, err := indices(rest[:terms], nIn)
+	if err != nil {
+		return fmt.Errorf("batch linear hint: IA: %w", err)
+	}
+	ib, err := indices(rest[terms:2*terms], nW)
+	if err != nil {
+		return fmt.Errorf("batch linear hint: IB: %w", err)
+	}
+	as, w := rest[2*terms:2*terms+batch*nIn], rest[2*terms+batch*nIn:]
+	prod := new(big.Int)
+	for s := range batch {
+		a := as[s*nIn : (s+1)*nIn]
+		t := 0
+		for j, c := range counts {
+			acc := out[s*n+j].SetInt64(0)
+			for range c {
+				acc.Add(acc, prod.Mul(a[ia[t]], w[ib[t]]))
+				t++
+			}
+			acc.Mod(acc, field)
+		}
+	}
+	return nil
+}
+
+// indices converts hint inputs to ints in [0, limit).
+func indices(vs []*big.Int, limit int) ([]int, error) {
+	out := make([]int, len(vs))
+	for k, v := range vs {
+		if !v.IsInt64() || v.Sign() < 0 || v.Int64() >= int64(limit) {
+			return nil, fmt.Errorf("value %d is %v; want 0 ≤ v < %d", k, v, limit)
+		}
+		out[k] = int(v.Int64())
+	}
+	return out, nil
 }

@@ -31,7 +31,7 @@ const golden = "testdata/constraints.golden"
 // compares the R1CS constraint count with the golden file (counts are
 // deterministic, so a gadget regression fails here; -update rewrites it).
 func TestFixtureModels(t *testing.T) {
-	want := readGolden(t)
+	want := readGolden(t, golden)
 	var mu sync.Mutex
 	got := map[string]int{}
 	names := []string{"iris_logreg", "credit_logreg", "cancer_mlp", "digits_mlp", "digits_cnn", "mnist_mlp", "lenet5"}
@@ -77,12 +77,12 @@ func TestFixtureModels(t *testing.T) {
 		}
 	}
 	if *update {
-		writeGolden(t, got)
+		writeGolden(t, golden, "# R1CS constraints per fixture model and weight mode (input private, output public), default settings", got)
 	}
 }
 
-func readGolden(t *testing.T) map[string]int {
-	b, err := os.ReadFile(golden)
+func readGolden(t *testing.T, path string) map[string]int {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		if *update {
 			return nil
@@ -104,21 +104,21 @@ func readGolden(t *testing.T) map[string]int {
 	return out
 }
 
-func writeGolden(t *testing.T, got map[string]int) {
+func writeGolden(t *testing.T, path, header string, got map[string]int) {
 	keys := make([]string, 0, len(got))
 	for k := range got {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var sb strings.Builder
-	sb.WriteString("# R1CS constraints per fixture model and weight mode (input private, output public), default settings\n")
+	sb.WriteString(header + "\n")
 	for _, k := range keys {
 		fmt.Fprintf(&sb, "%s %d\n", k, got[k])
 	}
-	if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(golden, []byte(sb.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
