@@ -91,7 +91,8 @@ func ContextField(s *string) *big.Int {
 	return v.Mod(v, proof.Field())
 }
 
-func writeJSON(path string, v any, mode os.FileMode) error {
+// WriteJSON writes v indented, with the given file mode.
+func WriteJSON(path string, v any, mode os.FileMode) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
@@ -102,7 +103,8 @@ func writeJSON(path string, v any, mode os.FileMode) error {
 	return nil
 }
 
-func readJSON(path string, v any) error {
+// ReadJSON decodes the JSON file at path into v.
+func ReadJSON(path string, v any) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -118,8 +120,8 @@ func readJSON(path string, v any) error {
 
 func decimal(v *big.Int) string { return v.String() }
 
-// parseField reads a decimal field element.
-func parseField(s string) (*big.Int, error) {
+// ParseField reads a decimal field element.
+func ParseField(s string) (*big.Int, error) {
 	v, ok := new(big.Int).SetString(s, 10)
 	if !ok || v.Sign() < 0 || v.Cmp(proof.Field()) >= 0 {
 		return nil, fmt.Errorf("%q is not a field element in decimal", s)

@@ -182,7 +182,7 @@ func TestTamper(t *testing.T) {
 	}
 	// expected model
 	var mc ModelCommitment
-	if err := readJSON(filepath.Join(dir, CommitmentFile), &mc); err != nil {
+	if err := ReadJSON(filepath.Join(dir, CommitmentFile), &mc); err != nil {
 		t.Fatal(err)
 	}
 	if r := Verify(good, vk, mc.Commitment); !r.Valid {
@@ -190,7 +190,7 @@ func TestTamper(t *testing.T) {
 	}
 	dir3, _ := pipeline(t, circuit.Options{Weights: circuit.Private, Input: circuit.Public, Output: circuit.Public}, proof.Groth16, nil)
 	var mc3 ModelCommitment
-	if err := readJSON(filepath.Join(dir3, CommitmentFile), &mc3); err != nil {
+	if err := ReadJSON(filepath.Join(dir3, CommitmentFile), &mc3); err != nil {
 		t.Fatal(err)
 	}
 	if mc3.Commitment == mc.Commitment {
@@ -282,7 +282,7 @@ func TestCircuitIndependentOfWeights(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := saveSettings(prover, pc.Settings, &pc.Info, d.Setup); err != nil {
+			if err := SaveSettings(prover, pc.Settings, &pc.Info, d.Setup); err != nil {
 				t.Fatal(err)
 			}
 			p, err := Prove(prover, loadInput(t, name), nil, "test")

@@ -98,7 +98,7 @@ func newPublic(p *quant.Program, w *quant.Witness, a *circuit.Inference, context
 func (pub *Public) Vector() ([]*big.Int, error) {
 	vec := []*big.Int{ContextField(pub.Context)}
 	one := func(what, s string) error {
-		v, err := parseField(s)
+		v, err := ParseField(s)
 		if err != nil {
 			return fmt.Errorf("%s: %v", what, err)
 		}
@@ -167,7 +167,7 @@ func (t *Tensor) vector() ([]*big.Int, error) {
 	half := new(big.Int).Rsh(proof.Field(), 1)
 	out := make([]*big.Int, n)
 	for i, s := range t.Field {
-		v, err := parseField(s)
+		v, err := ParseField(s)
 		if err != nil {
 			return nil, fmt.Errorf("field[%d]: %v", i, err)
 		}

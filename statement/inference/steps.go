@@ -80,14 +80,14 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 		}
 		out.Commitment = &ModelCommitment{Format: "zkai-model-commitment/1", Scheme: "zkai-commit/1", Commitment: decimal(h),
 			ModelDigest: out.Info.ModelDigest, Weights: m.Program.Stats().Weights}
-		if err := writeJSON(filepath.Join(dir, CommitmentFile), out.Commitment, 0o644); err != nil {
+		if err := WriteJSON(filepath.Join(dir, CommitmentFile), out.Commitment, 0o644); err != nil {
 			return nil, err
 		}
-		if err := writeJSON(filepath.Join(dir, OpeningFile), ModelOpening{Format: "zkai-model-opening/1", Commitment: decimal(h), Salt: decimal(salt)}, 0o600); err != nil {
+		if err := WriteJSON(filepath.Join(dir, OpeningFile), ModelOpening{Format: "zkai-model-opening/1", Commitment: decimal(h), Salt: decimal(salt)}, 0o600); err != nil {
 			return nil, err
 		}
 	}
-	if err := saveSettings(dir, m.Settings, &out.Info, nil); err != nil {
+	if err := SaveSettings(dir, m.Settings, &out.Info, nil); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -101,7 +101,7 @@ func weightTensors(p *quant.Program) []commit.Tensor {
 	return ts
 }
 
-func saveSettings(dir string, s *quant.Settings, ci *CompileInfo, si *SetupInfo) error {
+func SaveSettings(dir string, s *quant.Settings, ci *CompileInfo, si *SetupInfo) error {
 	if s.Extra == nil {
 		s.Extra = map[string]json.RawMessage{}
 	}
@@ -130,8 +130,21 @@ type Dir struct {
 	Setup    *SetupInfo
 }
 
-// Open reads a compiled directory's settings.
+// Open reads a directory compiled for the inference statement.
 func Open(dir string) (*Dir, error) {
+	d, err := OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if d.Info.Statement != Statement {
+		return nil, fmt.Errorf("%s was compiled for the %q statement, not %q", dir, d.Info.Statement, Statement)
+	}
+	return d, nil
+}
+
+// OpenDir reads a compiled directory's settings, whatever its statement
+// (setup and key import do not depend on it).
+func OpenDir(dir string) (*Dir, error) {
 	path := filepath.Join(dir, SettingsFile)
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("%s has no %s; compile the model first (zkai compile MODEL -o %s)", dir, SettingsFile, dir)
@@ -148,9 +161,6 @@ func Open(dir string) (*Dir, error) {
 	if err := json.Unmarshal(raw, &d.Info); err != nil {
 		return nil, fmt.Errorf("%s: compile section: %v", path, err)
 	}
-	if d.Info.Statement != Statement {
-		return nil, fmt.Errorf("%s was compiled for the %q statement, not %q", dir, d.Info.Statement, Statement)
-	}
 	if raw, ok := s.Extra["setup"]; ok {
 		d.Setup = &SetupInfo{}
 		if err := json.Unmarshal(raw, d.Setup); err != nil {
@@ -160,7 +170,7 @@ func Open(dir string) (*Dir, error) {
 	return d, nil
 }
 
-func (d *Dir) file(name string) string { return filepath.Join(d.Path, name) }
+func (d *Dir) File(name string) string { return filepath.Join(d.Path, name) }
 
 // readChecked decodes a file after checking its digest in a first,
 // streaming pass, so that large files (circuit, proving key) are never held
@@ -185,10 +195,20 @@ func readChecked[T any](path, digest, fix string, decode func(io.Reader) (T, err
 	return decode(bufio.NewReaderSize(f, 1<<20))
 }
 
-// readCCS reads the compiled circuit, checking its digest.
-func (d *Dir) readCCS() (constraint.ConstraintSystem, error) {
-	return readChecked(d.file(CircuitFile), d.Info.CircuitDigest, "recompile", func(r io.Reader) (constraint.ConstraintSystem, error) {
+// ReadCCS reads the compiled circuit, checking its digest.
+func (d *Dir) ReadCCS() (constraint.ConstraintSystem, error) {
+	return readChecked(d.File(CircuitFile), d.Info.CircuitDigest, "recompile", func(r io.Reader) (constraint.ConstraintSystem, error) {
 		return proof.ReadCCS(d.Info.Backend, r)
+	})
+}
+
+// ReadPK reads the proving key, checking its digest.
+func (d *Dir) ReadPK() (io.WriterTo, error) {
+	if d.Setup == nil {
+		return nil, fmt.Errorf("%s has no keys; run zkai setup %s first", d.Path, d.Path)
+	}
+	return readChecked(d.File(PKFile), d.Setup.PKDigest, "rerun zkai setup", func(r io.Reader) (io.WriterTo, error) {
+		return proof.ReadPK(d.Info.Backend, r)
 	})
 }
 
@@ -203,11 +223,11 @@ const (
 // and vk. srs is the PLONK SRS from a ceremony; nil generates one locally
 // (insecure: recorded in settings.json and in every bundle).
 func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
-	d, err := Open(dir)
+	d, err := OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	ccs, err := d.readCCS()
+	ccs, err := d.ReadCCS()
 	if err != nil {
 		return nil, err
 	}
@@ -230,14 +250,14 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(d.file(PKFile), pkBytes, 0o644); err != nil {
+	if err := os.WriteFile(d.File(PKFile), pkBytes, 0o644); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(d.file(VKFile), vkBytes, 0o644); err != nil {
+	if err := os.WriteFile(d.File(VKFile), vkBytes, 0o644); err != nil {
 		return nil, err
 	}
 	si.PKDigest, si.VKDigest = proof.Digest(pkBytes), proof.Digest(vkBytes)
-	return si, saveSettings(dir, d.Settings, &d.Info, si)
+	return si, SaveSettings(dir, d.Settings, &d.Info, si)
 }
 
 // Opening is PROOF.opening.json: the salts of what a bundle commits to.
@@ -270,14 +290,14 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if d.Setup == nil {
 		return nil, fmt.Errorf("%s has no keys; run zkai setup %s first", dir, dir)
 	}
-	modelBytes, err := os.ReadFile(d.file(ModelFile))
+	modelBytes, err := os.ReadFile(d.File(ModelFile))
 	if err != nil {
 		return nil, err
 	}
 	if proof.Digest(modelBytes) != d.Info.ModelDigest {
-		return nil, fmt.Errorf("%s does not match the digest in settings.json", d.file(ModelFile))
+		return nil, fmt.Errorf("%s does not match the digest in settings.json", d.File(ModelFile))
 	}
-	m, err := engine.Open(d.file(ModelFile), engine.Options{Input: in, SettingsFile: d.file(SettingsFile)})
+	m, err := engine.Open(d.File(ModelFile), engine.Options{Input: in, SettingsFile: d.File(SettingsFile)})
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +313,11 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	var op Opening
 	if d.Info.Visibility.Weights == circuit.Private {
 		var o ModelOpening
-		if err := readJSON(d.file(OpeningFile), &o); err != nil {
+		if err := ReadJSON(d.File(OpeningFile), &o); err != nil {
 			return nil, err
 		}
-		if s.ModelSalt, err = parseField(o.Salt); err != nil {
-			return nil, fmt.Errorf("%s: salt: %v", d.file(OpeningFile), err)
+		if s.ModelSalt, err = ParseField(o.Salt); err != nil {
+			return nil, fmt.Errorf("%s: salt: %v", d.File(OpeningFile), err)
 		}
 	}
 	hashed := false
@@ -319,20 +339,18 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	}
 	if d.Info.Visibility.Weights == circuit.Private {
 		var mc ModelCommitment
-		if err := readJSON(d.file(CommitmentFile), &mc); err != nil {
+		if err := ReadJSON(d.File(CommitmentFile), &mc); err != nil {
 			return nil, err
 		}
 		if decimal(a.ModelCommitment[0].(*big.Int)) != mc.Commitment {
-			return nil, fmt.Errorf("the weights and salt do not open %s; the directory is inconsistent", d.file(CommitmentFile))
+			return nil, fmt.Errorf("the weights and salt do not open %s; the directory is inconsistent", d.File(CommitmentFile))
 		}
 	}
-	ccs, err := d.readCCS()
+	ccs, err := d.ReadCCS()
 	if err != nil {
 		return nil, err
 	}
-	pk, err := readChecked(d.file(PKFile), d.Setup.PKDigest, "rerun zkai setup", func(r io.Reader) (io.WriterTo, error) {
-		return proof.ReadPK(d.Info.Backend, r)
-	})
+	pk, err := d.ReadPK()
 	if err != nil {
 		return nil, err
 	}
@@ -428,32 +446,32 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 // settings.json and ran setup — after checking that both hold the same
 // circuit.
 func ImportKeys(dir, from string) (*SetupInfo, error) {
-	d, err := Open(dir)
+	d, err := OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	src, err := Open(from)
+	src, err := OpenDir(from)
 	if err != nil {
 		return nil, err
 	}
 	if src.Setup == nil {
 		return nil, fmt.Errorf("%s has no keys; run zkai setup %s there first", from, from)
 	}
-	if src.Info.CircuitDigest != d.Info.CircuitDigest || src.Info.Backend != d.Info.Backend {
+	if src.Info.CircuitDigest != d.Info.CircuitDigest || src.Info.Backend != d.Info.Backend || src.Info.Statement != d.Info.Statement {
 		return nil, fmt.Errorf("%s holds another circuit (%s %s) than %s (%s %s); compile with --settings %s",
 			from, src.Info.Backend, src.Info.CircuitDigest, dir, d.Info.Backend, d.Info.CircuitDigest, filepath.Join(dir, SettingsFile))
 	}
 	for _, f := range []struct{ name, digest string }{{PKFile, src.Setup.PKDigest}, {VKFile, src.Setup.VKDigest}} {
-		b, err := os.ReadFile(src.file(f.name))
+		b, err := os.ReadFile(src.File(f.name))
 		if err != nil {
 			return nil, err
 		}
 		if proof.Digest(b) != f.digest {
-			return nil, fmt.Errorf("%s does not match the digest recorded at its setup", src.file(f.name))
+			return nil, fmt.Errorf("%s does not match the digest recorded at its setup", src.File(f.name))
 		}
-		if err := os.WriteFile(d.file(f.name), b, 0o644); err != nil {
+		if err := os.WriteFile(d.File(f.name), b, 0o644); err != nil {
 			return nil, err
 		}
 	}
-	return src.Setup, saveSettings(dir, d.Settings, &d.Info, src.Setup)
+	return src.Setup, SaveSettings(dir, d.Settings, &d.Info, src.Setup)
 }
