@@ -290,6 +290,9 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 	if expect >= 0 && n != expect {
 		return 0, SignedCheckpoint{}, fmt.Errorf("%w: %d entries, expected %d", ErrSizeChanged, n, expect)
 	}
+	if err := l.archiveLatest(cur); err != nil {
+		return 0, SignedCheckpoint{}, fmt.Errorf("archive the latest checkpoint: %w", err)
+	}
 	ef, of, hf, closeAll, err := l.openForAppend(n)
 	if err != nil {
 		return 0, SignedCheckpoint{}, err
@@ -395,16 +398,31 @@ func (l *Log) openForAppend(n int64) (ef, of, hf *os.File, closeAll func(), err 
 	return ef, of, hf, closeAll, nil
 }
 
-// publish signs c, archives it, then makes it the latest checkpoint.
+// publish signs c, makes it the latest checkpoint, then archives it. The
+// rename of the latest checkpoint is the one commit point: archiving first
+// would let a writer killed in between leave a signed archived checkpoint
+// past the latest, indistinguishable from a rolled-back log. Killed after
+// the rename instead, it leaves the latest unarchived, which the next
+// writer archives (see archiveLatest).
 func (l *Log) publish(c Checkpoint) error {
 	sc, err := SignCheckpoint(c, l.signer)
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(l.dir, archiveDir), archiveName(c.Size), sc.Note); err != nil {
+	if err := writeAtomic(l.dir, checkpointFile, sc.Note); err != nil {
 		return err
 	}
-	return writeAtomic(l.dir, checkpointFile, sc.Note)
+	return writeAtomic(filepath.Join(l.dir, archiveDir), archiveName(c.Size), sc.Note)
+}
+
+// archiveLatest archives the latest checkpoint if a writer killed in
+// publish did not.
+func (l *Log) archiveLatest(cur SignedCheckpoint) error {
+	_, err := os.Stat(filepath.Join(l.dir, archiveDir, archiveName(cur.Size)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return writeAtomic(filepath.Join(l.dir, archiveDir), archiveName(cur.Size), cur.Note)
+	}
+	return err
 }
 
 // lock takes the writers' lock file.
