@@ -12,7 +12,9 @@
 // Gadgets, one file per family: linear.go (Linear, Mul, Add, Move,
 // ReduceSum), division.go (Rescale, DivVar), compare.go (Clamp, LeakyRelu,
 // Compare, Where, ReduceMax, ArgMax), lookup.go (Table, GatherVar), root.go
-// (Sqrt, Rsqrt).
+// (Sqrt, Rsqrt). batch.go evaluates a program on many samples in one
+// circuit, checking the linear layers with private weights for all samples
+// at once (Freivalds).
 package circuit
 
 import (
