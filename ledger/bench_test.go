@@ -1,0 +1,103 @@
+package ledger
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Benchmarks, not tests: go test ./ledger -run '^$' -bench . -benchtime 3x
+// (the 1M-entry log takes a few minutes to build).
+
+// distinctEntries signs n distinct model entries.
+func distinctEntries(b *testing.B, key *Key, n int) [][]byte {
+	es := make([][]byte, n)
+	for i := range es {
+		es[i] = modelEntry(b, key, i)
+	}
+	return es
+}
+
+// BenchmarkAppend measures durable appends (fsync'd, checkpoint published)
+// per second, by batch size.
+func BenchmarkAppend(b *testing.B) {
+	for _, batch := range []int{1, 100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			l, key, _ := newTestLog(b)
+			es := distinctEntries(b, key, batch)
+			b.ResetTimer()
+			for range b.N {
+				if _, _, err := l.Append(es...); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}
+
+// bigLogs caches a large log across the runs (growing b.N) of the one
+// benchmark that uses its size; its directory lives as long as that benchmark.
+var bigLogs sync.Map // size → *Log
+
+// bigLog returns a log of n entries, built by appending batches of 10,000
+// copies of 1,000 distinct entries (a log may hold duplicates, and signing
+// a million distinct entries would only slow the setup).
+func bigLog(b *testing.B, n int) *Log {
+	if l, ok := bigLogs.Load(n); ok {
+		return l.(*Log)
+	}
+	start := time.Now()
+	key := newTestKey(b, "test-log")
+	l, err := Init(b.TempDir(), key, "example.com/zkai-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	es := distinctEntries(b, key, 1000)
+	for i := 0; i < n; {
+		batch := make([][]byte, 0, 10000)
+		for len(batch) < cap(batch) && i < n {
+			batch = append(batch, es[i%len(es)])
+			i++
+		}
+		if _, _, err := l.Append(batch...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("built a log of %d entries in %s", n, time.Since(start).Round(time.Second))
+	bigLogs.Store(n, l)
+	return l
+}
+
+// BenchmarkInclusionProof1M measures proving (from storage) and verifying
+// the inclusion of a random entry in a log of 1,000,000 entries.
+func BenchmarkInclusionProof1M(b *testing.B) {
+	l := bigLog(b, 1_000_000)
+	cp, err := l.Checkpoint()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		p, err := l.ProveInclusion(rand.Int64N(cp.Size))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := p.Verify(l.Origin(), l.Verifier()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAudit100k measures a full audit of a log of 100,000 entries.
+func BenchmarkAudit100k(b *testing.B) {
+	l := bigLog(b, 100_000)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := l.Audit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
