@@ -40,16 +40,24 @@ data sets, model versions and proofs that reference each other, in log order.`,
 	return cmd
 }
 
-// openRegistry opens the registry of --ledger, writable with --key.
-func openRegistry(dir, keyPath string, write bool) (*registry.Registry, *ledger.Key, error) {
+// openRegistry opens the registry of --ledger, read-only or, to write,
+// with the log key (--key); a writer gets the submitter's key that signs
+// new entries (--submitter-key, default the log key).
+func openRegistry(dir string, write bool, keyPath, subPath string) (*registry.Registry, *ledger.Key, error) {
 	if dir == "" {
 		return nil, nil, hint(errors.New("--ledger is required"), hintLedgerFlag)
 	}
-	var key *ledger.Key
+	var key, sub *ledger.Key
 	if write {
 		var err error
 		if key, err = readKey(keyPath); err != nil {
 			return nil, nil, err
+		}
+		sub = key
+		if subPath != "" {
+			if sub, err = readKey(subPath); err != nil {
+				return nil, nil, err
+			}
 		}
 	}
 	if _, err := openLog(dir, key); err != nil {
@@ -59,15 +67,7 @@ func openRegistry(dir, keyPath string, write bool) (*registry.Registry, *ledger.
 	if err != nil {
 		return nil, nil, hint(err, "run 'zkai ledger audit "+dir+"'")
 	}
-	return r, key, nil
-}
-
-// submitter is --submitter-key if given, else the log key.
-func submitter(path string, logKey *ledger.Key) (*ledger.Key, error) {
-	if path == "" {
-		return logKey, nil
-	}
-	return readKey(path)
+	return r, sub, nil
 }
 
 // readModelCommitment reads model.commitment.json as 'zkai compile' writes it.
@@ -130,15 +130,11 @@ lineage.`,
 					return err
 				}
 			}
-			r, key, err := openRegistry(logDir, keyPath, true)
+			r, sub, err := openRegistry(logDir, true, keyPath, subPath)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
-			sub, err := submitter(subPath, key)
-			if err != nil {
-				return err
-			}
 			i, added, cp, err := r.Add(m, sub, time.Now())
 			if err != nil {
 				return hint(err, "'zkai registry show "+m.Name+" --ledger "+logDir+"' lists the registered versions")
@@ -171,7 +167,7 @@ func registryShowCmd() *cobra.Command {
 		Short: "List the registered versions of a model",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, _, err := openRegistry(logDir, "", false)
+			r, _, err := openRegistry(logDir, false, "", "")
 			if err != nil {
 				return err
 			}
@@ -242,15 +238,11 @@ It does not verify the proof: run 'zkai verify' for that.`,
 			if err != nil {
 				return hint(err, "give the bundle written by 'zkai prove'")
 			}
-			r, key, err := openRegistry(logDir, keyPath, true)
+			r, sub, err := openRegistry(logDir, true, keyPath, subPath)
 			if err != nil {
 				return err
 			}
 			defer r.Close()
-			sub, err := submitter(subPath, key)
-			if err != nil {
-				return err
-			}
 			i, rec, cp, err := r.RecordProof(b, sub, time.Now())
 			existed := errors.Is(err, registry.ErrExists)
 			if err != nil && !existed {
