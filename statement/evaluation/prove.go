@@ -1,0 +1,301 @@
+package evaluation
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"time"
+
+	"github.com/consensys/gnark/frontend"
+
+	"github.com/zkai-dev/zkai/commit"
+	"github.com/zkai-dev/zkai/datacommit"
+	"github.com/zkai-dev/zkai/dataset"
+	"github.com/zkai-dev/zkai/engine"
+	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/quant"
+	"github.com/zkai-dev/zkai/statement/inference"
+)
+
+// Dir is an opened evaluation directory.
+type Dir struct {
+	*inference.Dir
+	Eval Info
+}
+
+// Open reads an evaluation directory.
+func Open(dir string) (*Dir, error) {
+	d, err := inference.OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if d.Info.Statement != Statement {
+		return nil, fmt.Errorf("%s was compiled for the %q statement, not %q (zkai compile --statement evaluation)", dir, d.Info.Statement, Statement)
+	}
+	out := &Dir{Dir: d}
+	if err := json.Unmarshal(d.Settings.Extra[Statement], &out.Eval); err != nil {
+		return nil, fmt.Errorf("%s: evaluation section: %v", dir, err)
+	}
+	return out, nil
+}
+
+// Proven is the result of Prove.
+type Proven struct {
+	File *File
+	// Backend is the time spent in the backend's prover, over all shards.
+	Backend time.Duration
+}
+
+// Prove evaluates the model over the committed data set, shard by shard,
+// and proves each shard. The data and opening must match the directory's
+// data commitment. progress, when non-nil, is told before each shard.
+func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersion string, progress func(shard, shards int)) (*Proven, error) {
+	d, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if d.Setup == nil {
+		return nil, fmt.Errorf("%s has no keys; run zkai setup %s first", dir, dir)
+	}
+	data, salts, err := datacommit.Match(&d.Eval.Data, opening, set, nil)
+	if err != nil {
+		return nil, err
+	}
+	m, err := engine.Open(d.File(inference.ModelFile), engine.Options{SettingsFile: d.File(inference.SettingsFile)})
+	if err != nil {
+		return nil, err
+	}
+	if b, err := os.ReadFile(d.File(inference.ModelFile)); err != nil || proof.Digest(b) != d.Info.ModelDigest {
+		return nil, fmt.Errorf("%s is missing or does not match the digest in settings.json", d.File(inference.ModelFile))
+	}
+	p := m.Program
+	spec := d.Eval.spec(d.Info.Visibility.Weights)
+	outLen := p.Tensors[p.Outputs[0]].Len()
+	classes := max(outLen, 2)
+	if err := checkLabels(data.Y, classes); err != nil {
+		return nil, err
+	}
+	var modelSalt *big.Int
+	if spec.PrivateWeights {
+		var o inference.ModelOpening
+		if err := inference.ReadJSON(d.File(inference.OpeningFile), &o); err != nil {
+			return nil, err
+		}
+		if modelSalt, err = inference.ParseField(o.Salt); err != nil {
+			return nil, fmt.Errorf("%s: salt: %v", d.File(inference.OpeningFile), err)
+		}
+	}
+	ccs, err := d.ReadCCS()
+	if err != nil {
+		return nil, err
+	}
+	pk, err := d.ReadPK()
+	if err != nil {
+		return nil, err
+	}
+
+	f := &File{Format: Format, Statement: Statement, VKDigest: d.Setup.VKDigest, InsecureSetup: d.Setup.Insecure}
+	f.Public = Aggregate{Metric: "accuracy", N: data.Shape.Rows, DataRoot: d.Eval.Data.Root, Data: d.Eval.Data}
+	f.Public.Model.Weights = d.Info.Visibility.Weights
+	var total int64
+	var countSalt *big.Int // the previous shard's count commitment salt
+	var backend time.Duration
+	for k := range d.Eval.Shards {
+		if progress != nil {
+			progress(k, d.Eval.Shards)
+		}
+		a, sp, err := assignShard(p, data, salts, &spec, &d.Eval, k)
+		if err != nil {
+			return nil, err
+		}
+		if spec.PrivateWeights {
+			a.Weights = make([][]frontend.Variable, len(p.Weights))
+			ts := make([]commit.Tensor, len(p.Weights))
+			for i, id := range p.Weights {
+				a.Weights[i] = vars(p.Consts[id])
+				ts[i] = commit.Tensor{Values: p.Consts[id], Bits: p.Tensors[id].Bits}
+			}
+			h, err := commit.Commit(commit.DomainWeights, ts, modelSalt)
+			if err != nil {
+				return nil, err
+			}
+			a.Model, a.ModelSalt = []frontend.Variable{h}, []frontend.Variable{modelSalt}
+			sp.Model = h.String()
+			f.Public.Model.Commitment = sp.Model
+		}
+		if spec.Threshold {
+			if sp.Count, err = chainCount(a, k, d.Eval, total, sp.correct, countSalt); err != nil {
+				return nil, err
+			}
+			countSalt = a.CountSalts[2].(*big.Int)
+		} else {
+			c := sp.correct
+			sp.Correct = &c
+			a.Correct = []frontend.Variable{c}
+		}
+		total += sp.correct
+		start := time.Now()
+		proofBytes, _, err := proof.Prove(d.Info.Backend, ccs, pk, a)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d: %w", k, err)
+		}
+		backend += time.Since(start)
+		b, err := proof.NewBundle(ShardStatement, d.Info.Backend, d.Setup.VKDigest, sp, proofBytes, zkaiVersion)
+		if err != nil {
+			return nil, err
+		}
+		b.InsecureSetup = d.Setup.Insecure
+		f.Shards = append(f.Shards, b)
+	}
+	n := float64(data.Shape.Rows)
+	if d.Eval.AtLeast != nil {
+		t := *d.Eval.AtLeast
+		f.Public.AtLeast = &t
+		acc := float64(t) / n
+		f.Public.AccuracyAtLeast = &acc
+		if total < int64(t) {
+			return nil, fmt.Errorf("the model classifies %d of %d rows correctly, below the --at-least threshold of %d: nothing to prove", total, data.Shape.Rows, t)
+		}
+	} else {
+		c := int(total)
+		acc := float64(total) / n
+		f.Public.Correct, f.Public.Accuracy = &c, &acc
+	}
+	return &Proven{File: f, Backend: backend}, nil
+}
+
+// assignShard fills the rows, salts and leaves of shard k and counts the
+// correct rows natively (the circuit must agree).
+func assignShard(p *quant.Program, data *datacommit.Data, salts []*big.Int, spec *Spec, in *Info, k int) (*Circuit, *ShardPublic, error) {
+	R, F := spec.Data.RowsPerLeaf, spec.Data.Features
+	rows, leaves := in.shardRange(k)
+	a := &Circuit{Program: p, Spec: *spec, Rows: rows}
+	sp := &ShardPublic{Shard: k, Rows: rows}
+	a.X = make([]frontend.Variable, spec.Rows()*F)
+	a.Y = make([]frontend.Variable, spec.Rows())
+	for i := range a.X {
+		a.X[i] = 0
+	}
+	for i := range a.Y {
+		a.Y[i] = 0
+	}
+	for l := range spec.LeavesPerShard {
+		leaf := k*spec.LeavesPerShard + l
+		salt := new(big.Int)
+		var x [][]int64
+		var y []int64
+		if l < leaves {
+			salt = salts[leaf]
+			x, y = data.LeafRows(leaf)
+		} else {
+			y = []int64{0} // a padding leaf slot: zeros, ignored by the verifier
+			x = [][]int64{make([]int64, F)}
+		}
+		h, err := spec.Data.Leaf(x, y, salt)
+		if err != nil {
+			return nil, nil, err
+		}
+		a.Salts = append(a.Salts, salt)
+		a.Leaves = append(a.Leaves, h)
+		sp.Leaves = append(sp.Leaves, h.String())
+		for r := range y {
+			slot := l*R + r
+			a.Y[slot] = y[r]
+			for j := range F {
+				a.X[slot*F+j] = x[r][j]
+			}
+		}
+	}
+	// count natively, on the same integers the circuit sees
+	for r := range rows {
+		row := k*in.RowsPerShard + r
+		pred, err := predict(p, data.X[row], spec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("row %d: %w", row, err)
+		}
+		if pred == data.Y[row] {
+			sp.correct++
+		}
+	}
+	return a, sp, nil
+}
+
+// predict runs the program on one committed row.
+func predict(p *quant.Program, x []int64, spec *Spec) (int64, error) {
+	in := make([]int64, len(x))
+	for j, v := range x {
+		switch {
+		case spec.InputShift >= 0:
+			in[j] = v << spec.InputShift
+		default:
+			k := -spec.InputShift
+			in[j] = floorDiv(v+(int64(1)<<(k-1)), int64(1)<<k)
+		}
+	}
+	w, err := p.EvalInts([][]int64{in})
+	if err != nil {
+		return 0, err
+	}
+	out := w.Values[p.Outputs[0]]
+	if len(out) == 1 {
+		if out[0] >= spec.Binary {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	best := 0
+	for i, v := range out {
+		if v > out[best] {
+			best = i
+		}
+	}
+	return int64(best), nil
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && (a < 0) {
+		q--
+	}
+	return q
+}
+
+// chainCount fills the threshold form's count slots of shard k.
+func chainCount(a *Circuit, k int, in Info, before, correct int64, prevSalt *big.Int) (*CountPublic, error) {
+	first, final := k == 0, k == in.Shards-1
+	cin, saltIn := new(big.Int), new(big.Int)
+	if !first {
+		var err error
+		saltIn = prevSalt
+		if cin, err = CommitCount(before, saltIn); err != nil {
+			return nil, err
+		}
+	}
+	saltOut, err := commit.NewSalt()
+	if err != nil {
+		return nil, err
+	}
+	cout, err := CommitCount(before+correct, saltOut)
+	if err != nil {
+		return nil, err
+	}
+	a.Count = []frontend.Variable{cin, cout, boolInt(first), boolInt(final), *in.AtLeast}
+	a.CountSalts = []frontend.Variable{before, saltIn, saltOut}
+	return &CountPublic{In: cin.String(), Out: cout.String(), First: first, Final: final, AtLeast: *in.AtLeast}, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func vars(v []int64) []frontend.Variable {
+	out := make([]frontend.Variable, len(v))
+	for i, x := range v {
+		out[i] = x
+	}
+	return out
+}

@@ -1,0 +1,254 @@
+package evaluation
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+
+	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/datacommit"
+	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/inference"
+)
+
+// File is EVAL.json, format zkai-evaluation/1: the claimed figure and the
+// data set and model it is about, plus one zkai-bundle/1 per shard
+// (statement "evaluation-shard"). Every figure in "public" is recomputed
+// by the verifier from the shards' proven values.
+//
+//	{
+//	  "format": "zkai-evaluation/1", "statement": "evaluation", "vk_digest": "sha256:…",
+//	  "public": {"metric": "accuracy", "n": 450, "accuracy": 0.96, "correct": 432,
+//	             ("accuracy_at_least": 0.9, "correct_at_least": 405 instead, in the threshold form)
+//	             "data_root": "<decimal>", "data": {the data-set commitment},
+//	             "model": {"weights": "private", "commitment": "<decimal>"} | {"weights": "public"}},
+//	  "shards": [{zkai-bundle/1, "public": {"shard": k, "rows": n_k, "leaves": ["<decimal>"…],
+//	              "model": "<decimal>", "correct": c_k | "count": {"in", "out", "first", "final", "at_least"}}}, …]
+//	}
+type File struct {
+	Format        string          `json:"format"`
+	Statement     string          `json:"statement"`
+	VKDigest      string          `json:"vk_digest"`
+	InsecureSetup string          `json:"insecure_setup,omitempty"`
+	Public        Aggregate       `json:"public"`
+	Shards        []*proof.Bundle `json:"shards"`
+}
+
+// Aggregate is the evaluation's claim.
+type Aggregate struct {
+	Metric          string                `json:"metric"`
+	N               int                   `json:"n"`
+	Accuracy        *float64              `json:"accuracy,omitempty"`
+	Correct         *int                  `json:"correct,omitempty"`
+	AccuracyAtLeast *float64              `json:"accuracy_at_least,omitempty"`
+	AtLeast         *int                  `json:"correct_at_least,omitempty"`
+	DataRoot        string                `json:"data_root"`
+	Data            datacommit.Commitment `json:"data"`
+	Model           inference.ModelPublic `json:"model"`
+}
+
+// ShardPublic is a shard bundle's "public" object.
+type ShardPublic struct {
+	Shard   int          `json:"shard"`
+	Rows    int          `json:"rows"`
+	Leaves  []string     `json:"leaves"`
+	Model   string       `json:"model,omitempty"`
+	Correct *int64       `json:"correct,omitempty"`
+	Count   *CountPublic `json:"count,omitempty"`
+
+	correct int64 // the shard's count, known to the prover
+}
+
+// CountPublic is the threshold form's chained, hidden count.
+type CountPublic struct {
+	In      string `json:"in"`  // commitment to the count before this shard ("0" for the first)
+	Out     string `json:"out"` // commitment to the count after it
+	First   bool   `json:"first"`
+	Final   bool   `json:"final"`
+	AtLeast int    `json:"at_least"`
+}
+
+// vector is the shard's public witness, in the circuit's field order.
+func (sp *ShardPublic) vector(spec *Spec) ([]*big.Int, error) {
+	if len(sp.Leaves) != spec.LeavesPerShard {
+		return nil, fmt.Errorf("%d leaves; the circuit takes %d", len(sp.Leaves), spec.LeavesPerShard)
+	}
+	var v []*big.Int
+	for i, l := range sp.Leaves {
+		x, err := inference.ParseField(l)
+		if err != nil {
+			return nil, fmt.Errorf("leaves[%d]: %w", i, err)
+		}
+		v = append(v, x)
+	}
+	v = append(v, big.NewInt(int64(sp.Rows)))
+	if spec.PrivateWeights {
+		x, err := inference.ParseField(sp.Model)
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		v = append(v, x)
+	} else if sp.Model != "" {
+		return nil, fmt.Errorf("a model commitment in a public-weights proof")
+	}
+	switch {
+	case spec.Threshold:
+		if sp.Count == nil || sp.Correct != nil {
+			return nil, fmt.Errorf("want a hidden count (threshold form), not an exact one")
+		}
+		in, err := inference.ParseField(sp.Count.In)
+		if err != nil {
+			return nil, err
+		}
+		out, err := inference.ParseField(sp.Count.Out)
+		if err != nil {
+			return nil, err
+		}
+		v = append(v, in, out, big.NewInt(int64(boolInt(sp.Count.First))), big.NewInt(int64(boolInt(sp.Count.Final))), big.NewInt(int64(sp.Count.AtLeast)))
+	default:
+		if sp.Correct == nil || sp.Count != nil || *sp.Correct < 0 {
+			return nil, fmt.Errorf("want an exact, non-negative count")
+		}
+		v = append(v, big.NewInt(*sp.Correct))
+	}
+	return v, nil
+}
+
+// Result is what Verify reports.
+type Result struct {
+	Valid     bool       `json:"valid"`
+	Reason    string     `json:"reason"`
+	Statement string     `json:"statement"`
+	VKDigest  string     `json:"vk_digest"`
+	Insecure  string     `json:"insecure_setup,omitempty"`
+	Public    *Aggregate `json:"public"`
+}
+
+// Verify checks an evaluation file against the verifying key: every shard
+// proof, the shards' order and coverage, the data-set root rebuilt from
+// their leaves, and the claimed figure. expectData (a root) and
+// expectModel (a weight commitment), when set, must be what the proofs are
+// about.
+func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
+	res := &Result{Statement: Statement}
+	fail := func(format string, args ...any) *Result {
+		res.Reason = fmt.Sprintf(format, args...)
+		return res
+	}
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(fileBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return fail("not an evaluation file: %v", err)
+	}
+	res.VKDigest, res.Insecure, res.Public = f.VKDigest, f.InsecureSetup, &f.Public
+	if f.Format != Format || f.Statement != Statement {
+		return fail("format %q statement %q; want %q %q", f.Format, f.Statement, Format, Statement)
+	}
+	if got := proof.Digest(vkBytes); got != f.VKDigest {
+		return fail("the verifying key's digest %s is not the file's %s: the proof is for another circuit or key", got, f.VKDigest)
+	}
+	agg := &f.Public
+	if err := agg.Data.Validate(); err != nil {
+		return fail("data commitment: %v", err)
+	}
+	if agg.DataRoot != agg.Data.Root || agg.N != agg.Data.Rows {
+		return fail("the claim's data root or row count differs from its data commitment")
+	}
+	if expectData != "" && agg.DataRoot != expectData {
+		return fail("the evaluation is on data set %s, not the expected %s", agg.DataRoot, expectData)
+	}
+	if expectModel != "" && (agg.Model.Weights != circuit.Private || agg.Model.Commitment != expectModel) {
+		return fail("the evaluation is of model %q, not the expected %q", agg.Model.Commitment, expectModel)
+	}
+	if agg.Metric != "accuracy" {
+		return fail("metric %q is not supported", agg.Metric)
+	}
+	threshold := agg.AtLeast != nil
+	s := agg.Data.Shape()
+	// The shard layout follows from the data shape and the circuit's
+	// leaves per shard, read off the first shard (the vk fixes it: a wrong
+	// number of leaves does not verify).
+	if len(f.Shards) == 0 {
+		return fail("the file has no shards")
+	}
+	var first ShardPublic
+	if err := json.Unmarshal(f.Shards[0].Public, &first); err != nil || len(first.Leaves) == 0 {
+		return fail("shard 0: public values: %v", err)
+	}
+	in := Info{Data: agg.Data, LeavesPerShard: len(first.Leaves), RowsPerShard: len(first.Leaves) * s.RowsPerLeaf}
+	in.Shards = (s.Leaves() + in.LeavesPerShard - 1) / in.LeavesPerShard
+	if len(f.Shards) != in.Shards {
+		return fail("%d shards; %d rows in leaves of %d at %d leaves per shard make %d", len(f.Shards), s.Rows, s.RowsPerLeaf, in.LeavesPerShard, in.Shards)
+	}
+	spec := Spec{Data: s, LeavesPerShard: in.LeavesPerShard, PrivateWeights: agg.Model.Weights == circuit.Private, Threshold: threshold}
+	vk, err := proof.ReadVK(f.Shards[0].Backend, vkBytes)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var leaves []*big.Int
+	var total int64
+	prevOut := ""
+	for k, b := range f.Shards {
+		if b.Statement != ShardStatement || b.VKDigest != f.VKDigest || b.Backend != f.Shards[0].Backend {
+			return fail("shard %d: statement %q, vk %s; want %q under the file's vk", k, b.Statement, b.VKDigest, ShardStatement)
+		}
+		var sp ShardPublic
+		d := json.NewDecoder(bytes.NewReader(b.Public))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&sp); err != nil {
+			return fail("shard %d: public values: %v", k, err)
+		}
+		rows, real := in.shardRange(k)
+		if sp.Shard != k || sp.Rows != rows {
+			return fail("shard %d claims to be shard %d with %d rows; shard %d has %d rows: shards are missing, repeated or out of order", k, sp.Shard, sp.Rows, k, rows)
+		}
+		if spec.PrivateWeights && sp.Model != agg.Model.Commitment {
+			return fail("shard %d is about model %s, not %s", k, sp.Model, agg.Model.Commitment)
+		}
+		vec, err := sp.vector(&spec)
+		if err != nil {
+			return fail("shard %d: %v", k, err)
+		}
+		pb, err := b.ProofBytes()
+		if err != nil {
+			return fail("shard %d: %v", k, err)
+		}
+		if err := proof.Verify(b.Backend, vk, pb, vec); err != nil {
+			return fail("shard %d: the proof does not verify: %v", k, err)
+		}
+		leaves = append(leaves, vec[:real]...)
+		if threshold {
+			c := sp.Count
+			if c.First != (k == 0) || c.Final != (k == len(f.Shards)-1) || c.AtLeast != *agg.AtLeast {
+				return fail("shard %d: the count chain's first/final flags or threshold are wrong", k)
+			}
+			if k == 0 && c.In != "0" || k > 0 && c.In != prevOut {
+				return fail("shard %d does not continue the count committed by shard %d", k, k-1)
+			}
+			prevOut = c.Out
+		} else {
+			total += *sp.Correct
+		}
+	}
+	root, err := s.Root(leaves)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if root.String() != agg.DataRoot {
+		return fail("the shards' rows are not the committed data set: their leaves give root %s, not %s", root, agg.DataRoot)
+	}
+	n := float64(agg.N)
+	if threshold {
+		if agg.Correct != nil || agg.Accuracy != nil || agg.AccuracyAtLeast == nil || *agg.AccuracyAtLeast != float64(*agg.AtLeast)/n {
+			return fail("the claimed threshold does not match the proven one (%d of %d)", *agg.AtLeast, agg.N)
+		}
+	} else {
+		if agg.Correct == nil || int64(*agg.Correct) != total || agg.Accuracy == nil || *agg.Accuracy != float64(total)/n || agg.AccuracyAtLeast != nil {
+			return fail("the claimed figure does not match the proven count (%d of %d)", total, agg.N)
+		}
+	}
+	res.Valid, res.Reason = true, "every shard verifies and together they cover the committed data set"
+	return res
+}
