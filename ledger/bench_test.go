@@ -3,6 +3,7 @@ package ledger
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -38,9 +39,19 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-// bigLogs caches a large log across the runs (growing b.N) of the one
-// benchmark that uses its size; its directory lives as long as that benchmark.
+// bigLogs caches the large logs across the runs (growing b.N) of a
+// benchmark: each run's b.TempDir is removed after it, so they live in
+// directories of their own, removed by TestMain.
 var bigLogs sync.Map // size → *Log
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	bigLogs.Range(func(_, l any) bool {
+		os.RemoveAll(l.(*Log).dir)
+		return true
+	})
+	os.Exit(code)
+}
 
 // bigLog returns a log of n entries, built by appending batches of 10,000
 // copies of 1,000 distinct entries (a log may hold duplicates, and signing
@@ -51,10 +62,16 @@ func bigLog(b *testing.B, n int) *Log {
 	}
 	start := time.Now()
 	key := newTestKey(b, "test-log")
-	l, err := Init(b.TempDir(), key, "example.com/zkai-bench")
+	dir, err := os.MkdirTemp("", "zkai-ledger-bench")
 	if err != nil {
 		b.Fatal(err)
 	}
+	l, err := Init(dir, key, "example.com/zkai-bench")
+	if err != nil {
+		os.RemoveAll(dir)
+		b.Fatal(err)
+	}
+	bigLogs.Store(n, l)
 	es := distinctEntries(b, key, 1000)
 	for i := 0; i < n; {
 		batch := make([][]byte, 0, 10000)
@@ -67,7 +84,6 @@ func bigLog(b *testing.B, n int) *Log {
 		}
 	}
 	b.Logf("built a log of %d entries in %s", n, time.Since(start).Round(time.Second))
-	bigLogs.Store(n, l)
 	return l
 }
 

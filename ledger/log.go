@@ -32,7 +32,7 @@ import (
 //	lock              flock'd by a writer
 //
 // The latest checkpoint is the commit point: a writer appends to entries,
-// offsets and hashes, fsyncs them, then archives and publishes the signed
+// offsets and hashes, fsyncs them, then publishes (and archives) the signed
 // checkpoint by atomic rename. Anything past the checkpoint's size is an
 // interrupted append; the next writer truncates it, and readers never look
 // past the checkpoint.
