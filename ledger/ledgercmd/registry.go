@@ -225,7 +225,7 @@ func recordProofCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "record-proof PROOF.json --ledger LOGDIR --key KEYFILE",
-		Short: "Record an issued proof by its identity (vk digest, public-input digest)",
+		Short: "Record an issued proof (bundle or evaluation file) by its identity (vk digest, public-input digest)",
 		Long: `record-proof logs a proof record of a bundle: its vk digest and the digest of
 its public values (its identity: Groth16 proofs can be re-randomised, so the
 proof bytes are none), the bundle's sha256, its statement and public values,

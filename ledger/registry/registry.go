@@ -23,6 +23,7 @@ import (
 	"github.com/zkai-dev/zkai/ledger"
 	"github.com/zkai-dev/zkai/ledger/index"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/evaluation"
 )
 
 // IndexFile is the name of the index inside a log directory.
@@ -217,51 +218,59 @@ func PublicInputDigest(public json.RawMessage) (string, error) {
 	return "sha256:" + hex.EncodeToString(h[:]), nil
 }
 
-// ProofRecordOf builds the proof record of a bundle: its identity, its
-// bundle digest (sha256 of the file), statement, public values, and the
-// lineage edges read from the public values — the model identity
+// ProofRecordOf builds the proof record of a bundle (zkai-bundle/1) or an
+// evaluation file (zkai-evaluation/1, whose shards are bundles): its
+// identity, its digest (sha256 of the file), statement, public values, and
+// the lineage edges read from the public values — the model identity
 // (public.model.commitment, or the vk digest when the weights are public)
-// and the data sets it uses (public.data_root, as an evaluation bundle
-// carries it). The bundle's proof is not verified here: that is
-// 'zkai verify'.
-func ProofRecordOf(bundle []byte) (*ledger.ProofRecord, error) {
-	b, err := proof.ParseBundle(bundle)
+// and the data set it uses (public.data_root). The proof is not verified
+// here: that is 'zkai verify'.
+func ProofRecordOf(file []byte) (*ledger.ProofRecord, error) {
+	var env struct {
+		Format    string          `json:"format"`
+		Statement string          `json:"statement"`
+		VKDigest  string          `json:"vk_digest"`
+		Public    json.RawMessage `json:"public"`
+	}
+	if err := json.Unmarshal(file, &env); err != nil {
+		return nil, fmt.Errorf("bundle is not valid JSON: %v", err)
+	}
+	switch env.Format {
+	case proof.BundleFormat:
+		// Its envelope is checked in full.
+		if _, err := proof.ParseBundle(file); err != nil {
+			return nil, err
+		}
+	case evaluation.Format:
+		if env.Statement == "" || env.VKDigest == "" || len(env.Public) == 0 {
+			return nil, errors.New("evaluation file lacks its statement, vk_digest or public values")
+		}
+	default:
+		return nil, fmt.Errorf("format %q is neither a proof bundle (%s) nor an evaluation (%s)", env.Format, proof.BundleFormat, evaluation.Format)
+	}
+	pid, err := PublicInputDigest(env.Public)
 	if err != nil {
 		return nil, err
 	}
-	pid, err := PublicInputDigest(b.Public)
-	if err != nil {
-		return nil, err
-	}
-	model, datasets, err := references(b)
-	if err != nil {
-		return nil, err
-	}
-	pub, err := ledger.Canonicalize(b.Public)
-	if err != nil {
-		return nil, err
-	}
-	return &ledger.ProofRecord{VKDigest: b.VKDigest, PublicInputDigest: pid, BundleDigest: proof.Digest(bundle),
-		Statement: b.Statement, PublicValues: pub, Model: model, Datasets: datasets}, nil
-}
-
-// references reads a bundle's model identity and data-set commitments.
-func references(b *proof.Bundle) (model string, datasets []string, err error) {
 	var pub struct {
 		Model *struct {
 			Commitment string `json:"commitment"`
 		} `json:"model"`
 		DataRoot string `json:"data_root"`
 	}
-	if err := json.Unmarshal(b.Public, &pub); err != nil {
-		return "", nil, fmt.Errorf("public values: model or data_root malformed: %v", err)
+	if err := json.Unmarshal(env.Public, &pub); err != nil {
+		return nil, fmt.Errorf("public values: model or data_root malformed: %v", err)
 	}
-	model = b.VKDigest
+	rec := &ledger.ProofRecord{VKDigest: env.VKDigest, PublicInputDigest: pid, BundleDigest: proof.Digest(file),
+		Statement: env.Statement, Model: env.VKDigest}
 	if pub.Model != nil && pub.Model.Commitment != "" {
-		model = pub.Model.Commitment
+		rec.Model = pub.Model.Commitment
 	}
 	if pub.DataRoot != "" {
-		datasets = []string{pub.DataRoot}
+		rec.Datasets = []string{pub.DataRoot}
 	}
-	return model, datasets, nil
+	if rec.PublicValues, err = ledger.Canonicalize(env.Public); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }

@@ -158,6 +158,11 @@ func TestRecordProof(t *testing.T) {
 	if err != nil || rec.Model != wc1 || rec.Statement != "inference" || rec.VKDigest != vk1 {
 		t.Fatalf("RecordProof: %v %+v", err, rec)
 	}
+	// An evaluation file (its shards are bundles) names its model and data.
+	ev := []byte(`{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"sha256:ee","public":{"data_root":"77","model":{"weights":"private","commitment":"1111"},"accuracy":0.9},"shards":[]}`)
+	if _, rec, _, err := r.RecordProof(ev, key, t0); err != nil || rec.Model != wc1 || fmt.Sprint(rec.Datasets) != "[77]" || rec.Statement != "evaluation" {
+		t.Fatalf("RecordProof(evaluation): %v %+v", err, rec)
+	}
 	// The same public values in another bundle (a re-randomised proof, other
 	// whitespace): the same identity, not recorded twice.
 	again := bundle(t, "inference", vk1, `{"outputs":[{"data":[0.5]}], "model":{"commitment":"1111","weights":"private"}}`)
@@ -168,6 +173,8 @@ func TestRecordProof(t *testing.T) {
 		{"not JSON", "{", "not valid JSON"},
 		{"no statement", `{"format":"zkai-bundle/1","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
 		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model or data_root malformed"},
+		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "neither a proof bundle"},
+		{"evaluation without public values", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v"}`, "lacks"},
 	} {
 		if _, _, _, err := r.RecordProof([]byte(c.bundle), key, t0); err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: RecordProof = %v, want an error containing %q", c.name, err, c.err)
