@@ -22,6 +22,7 @@ func newCompile() *cobra.Command {
 	var (
 		out, weights, inVis, outVis, backend string
 		sf                                   settingsFlags
+		ef                                   evalFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile MODEL.onnx -o DIR",
@@ -38,10 +39,16 @@ circuit, writing named files into DIR:
 --weights private (default) keeps the weights secret, bound to the public
 commitment; --weights public makes them circuit constants (fast, but the
 verifying key reveals them). The circuit depends only on the architecture and
-scales, so the verifier can compile it and run setup itself.`,
+scales, so the verifier can compile it and run setup itself.
+
+--statement evaluation compiles instead the proof of the model's accuracy on
+a committed data set (--data-commitment, from zkai commit): the circuit
+depends on the data set's shape and the shard size (--batch). See
+zkai prove-eval --help.`,
 		Example: `  zkai compile testdata/models/mnist_mlp/model.onnx -o mnist
   zkai compile model.onnx -o out --weights public --input-visibility public
-  zkai compile model.onnx -o out --calibrate data.json --backend plonk`,
+  zkai compile model.onnx -o out --calibrate data.json --backend plonk
+  zkai compile model.onnx -o ev --statement evaluation --data-commitment c.json --at-least 0.9`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -58,6 +65,13 @@ scales, so the verifier can compile it and run setup itself.`,
 			eopt, err := sf.engineOptions(nil)
 			if err != nil {
 				return err
+			}
+			switch ef.statement {
+			case "evaluation":
+				return compileEvaluation(cmd, args[0], out, eopt, vis.Weights, b, &ef)
+			case "inference":
+			default:
+				return fmt.Errorf("--statement %q: want inference or evaluation", ef.statement)
 			}
 			start := time.Now()
 			stop := spin(cmd, "compiling the circuit")
@@ -84,6 +98,7 @@ scales, so the verifier can compile it and run setup itself.`,
 	fl.StringVar(&outVis, "output-visibility", "public", "public or hashed (a salted commitment)")
 	fl.StringVar(&backend, "backend", "groth16", "groth16 or plonk")
 	sf.register(cmd, false)
+	ef.register(cmd)
 	return cmd
 }
 

@@ -8,12 +8,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/evaluation"
 	"github.com/zkai-dev/zkai/statement/inference"
 )
 
 func newVerify() *cobra.Command {
 	var (
 		vkPath, expectModel string
+		expectData          string
 		ledgerDir, logKey   string
 		asJSON              bool
 	)
@@ -45,6 +47,12 @@ requires the proof to be for that model.`,
 			expect, err := expectedModel(expectModel)
 			if err != nil {
 				return err
+			}
+			var kind struct{ Format, Statement string }
+			_ = json.Unmarshal(bundle, &kind)
+			switch kind.Statement {
+			case evaluation.Statement:
+				return verifyEvaluation(cmd, bundle, vk, expect, expectData, asJSON)
 			}
 			r := inference.Verify(bundle, vk, expect)
 			w := cmd.OutOrStdout()
@@ -84,6 +92,7 @@ requires the proof to be for that model.`,
 	fl := cmd.Flags()
 	fl.StringVar(&vkPath, "vk", "", "verifying key (DIR/vk)")
 	fl.StringVar(&expectModel, "expect-model", "", "model.commitment.json, or a commitment in decimal, the proof must be for")
+	fl.StringVar(&expectData, "expect-data", "", "a data-set commitment file (or its root): an evaluation must be on that set")
 	fl.StringVar(&ledgerDir, "ledger", "", "also require the model to be registered in this ledger (with --log-key); prints its lineage")
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)

@@ -3,6 +3,7 @@ package evaluation
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -44,6 +45,12 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 	info, err := plan(data, opt)
 	if err != nil {
 		return nil, err
+	}
+	if eopt.InputRange == 0 && eopt.SettingsFile == "" && eopt.CalibrateSet == nil {
+		// The commitment bounds every committed value by its lane width:
+		// declaring that range (not the default 65536) narrows every
+		// activation's bound, and so every range check, downstream.
+		eopt.InputRange = math.Ldexp(1, data.FeatureBits-1-data.Scale)
 	}
 	modelBytes, err := os.ReadFile(modelPath)
 	if err != nil {

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/datacommit"
+	"github.com/zkai-dev/zkai/dataset"
+	"github.com/zkai-dev/zkai/engine"
+	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/evaluation"
+)
+
+// evalFlags are compile's flags for --statement evaluation.
+type evalFlags struct {
+	statement, dataCommitment, metric, modelOpening string
+	batch                                          int
+	atLeast                                        float64
+}
+
+func (f *evalFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.statement, "statement", "inference", "inference, or evaluation (accuracy over a committed data set)")
+	fl.StringVar(&f.dataCommitment, "data-commitment", "", "evaluation: the data set's commitment (zkai commit)")
+	fl.IntVar(&f.batch, "batch", 0, "evaluation: rows per shard proof, rounded up to whole leaves (default min(N, 512))")
+	fl.StringVar(&f.metric, "metric", "accuracy", "evaluation: the metric (accuracy)")
+	fl.Float64Var(&f.atLeast, "at-least", -1, "evaluation: prove accuracy ≥ this fraction without revealing the exact figure")
+	fl.StringVar(&f.modelOpening, "model-opening", "", "evaluation: an inference compile's model.opening.json, so both name the model by the same commitment")
+}
+
+// compileEvaluation is zkai compile --statement evaluation.
+func compileEvaluation(cmd *cobra.Command, model, out string, eopt engine.Options, weights circuit.Visibility, b proof.Backend, f *evalFlags) error {
+	if f.dataCommitment == "" {
+		return withHint(fmt.Errorf("--statement evaluation needs --data-commitment"), "commit the data set first: zkai commit DATA -o C.json --opening O.json")
+	}
+	data, err := datacommit.ReadCommitment(f.dataCommitment)
+	if err != nil {
+		return err
+	}
+	opt := evaluation.Options{Batch: f.batch, Metric: f.metric, Weights: weights, Backend: b, ModelOpening: f.modelOpening}
+	if f.atLeast >= 0 {
+		opt.AtLeast = &f.atLeast
+	}
+	start := time.Now()
+	stop := spin(cmd, "compiling the evaluation circuit")
+	c, err := evaluation.Compile(model, eopt, data, opt, out)
+	stop()
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "compiled the evaluation of %s on %d committed rows → %s in %v\n", model, data.Rows, out, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(w, "  %d constraints per shard, %d shards of %d rows, backend %s, weights %s\n",
+		c.Constraints, c.Info.Shards, c.Info.RowsPerShard, b, weights)
+	if c.Commitment != nil {
+		fmt.Fprintf(w, "  model commitment %s\n", c.Commitment.Commitment)
+	}
+	fmt.Fprintf(w, "next: zkai setup %s, then zkai prove-eval %s --data DATA --opening OPENING.json -o EVAL.json\n", out, out)
+	return nil
+}
+
+func newProveEval() *cobra.Command {
+	var (
+		out, data, opening, split, label string
+		asJSON                           bool
+	)
+	cmd := &cobra.Command{
+		Use:   "prove-eval DIR --data DATA --opening OPENING.json -o EVAL.json",
+		Short: "Prove a model's accuracy on a committed, hidden data set",
+		Long: `prove-eval runs the model compiled in DIR (zkai compile --statement evaluation)
+over every row of the committed data set and proves, shard by shard, how many
+it classifies correctly — or, compiled with --at-least, only that the accuracy
+reaches the threshold. DATA and OPENING must be the committed set and its
+opening (zkai commit): any other data are refused before proving.
+
+EVAL.json (zkai-evaluation/1) holds the claim and one proof per shard; check
+it with zkai verify EVAL.json --vk DIR/vk. It reveals the data-set root, the
+row count and the figure — no row, no label, and with private weights no
+weight.`,
+		Example: `  zkai commit testdata/models/digits_mlp/data.json -o c.json --opening o.json
+  zkai compile testdata/models/digits_mlp/model.onnx -o ev --statement evaluation --data-commitment c.json
+  zkai setup ev
+  zkai prove-eval ev --data testdata/models/digits_mlp/data.json --opening o.json -o eval.json
+  zkai verify eval.json --vk ev/vk --expect-data c.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case data == "":
+				return withHint(fmt.Errorf("--data is required"), "give the committed data set: --data DATA")
+			case opening == "":
+				return withHint(fmt.Errorf("--opening is required"), "give the data set's opening (written by zkai commit --opening)")
+			case out == "":
+				return withHint(fmt.Errorf("-o is required"), "name the evaluation file to write: -o EVAL.json")
+			}
+			set, err := dataset.Load(data, dataset.Options{Split: splitFor(data, split), Label: label, RequireLabels: true})
+			if err != nil {
+				return err
+			}
+			o, err := datacommit.ReadOpening(opening)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			errw := cmd.ErrOrStderr()
+			p, err := evaluation.Prove(args[0], set, o, version, func(k, n int) {
+				fmt.Fprintf(errw, "proving shard %d of %d…\n", k+1, n)
+			})
+			if err != nil {
+				return err
+			}
+			b, err := json.MarshalIndent(p.File, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := writeFile(out, append(b, '\n')); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return printJSON(w, p.File.Public)
+			}
+			printAggregate(w, &p.File.Public)
+			fmt.Fprintf(w, "proved %d shards in %v (prover %v); wrote %s\n", len(p.File.Shards),
+				time.Since(start).Round(time.Millisecond), p.Backend.Round(time.Millisecond), out)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&out, "output", "o", "", "evaluation file to write")
+	fl.StringVar(&data, "data", "", "the committed data set (JSON or CSV, as for zkai commit)")
+	fl.StringVar(&opening, "opening", "", "the data set's opening (zkai commit --opening)")
+	fl.StringVar(&split, "split", "test", "split of a fixtures data.json: test or train")
+	fl.StringVar(&label, "label", "", "CSV label column (default: the last)")
+	fl.BoolVar(&asJSON, "json", false, "print the proven claim as JSON")
+	return cmd
+}
+
+func printAggregate(w io.Writer, a *evaluation.Aggregate) {
+	if a.Accuracy != nil {
+		fmt.Fprintf(w, "  accuracy %.4f (%d of %d rows)\n", *a.Accuracy, *a.Correct, a.N)
+	} else if a.AccuracyAtLeast != nil {
+		fmt.Fprintf(w, "  accuracy ≥ %.4f (at least %d of %d rows; the exact figure stays hidden)\n", *a.AccuracyAtLeast, *a.AtLeast, a.N)
+	}
+	fmt.Fprintf(w, "  data set root %s\n", a.DataRoot)
+	if a.Model.Commitment != "" {
+		fmt.Fprintf(w, "  model commitment %s\n", a.Model.Commitment)
+	} else {
+		fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
+	}
+}
+
+// verifyEvaluation is zkai verify on a zkai-evaluation/1 file.
+func verifyEvaluation(cmd *cobra.Command, file, vk []byte, expectModel, expectData string, asJSON bool) error {
+	root, err := expectedData(expectData)
+	if err != nil {
+		return err
+	}
+	r := evaluation.Verify(file, vk, root, expectModel)
+	w := cmd.OutOrStdout()
+	switch {
+	case asJSON:
+		if err := printJSON(w, r); err != nil {
+			return err
+		}
+	case r.Valid:
+		fmt.Fprintln(w, "valid")
+		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
+		printAggregate(w, r.Public)
+	default:
+		fmt.Fprintf(w, "invalid: %s\n", r.Reason)
+	}
+	if r.Insecure != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
+	}
+	if !r.Valid {
+		return errInvalid
+	}
+	return nil
+}
+
+// expectedData reads --expect-data: a commitment file or a root in decimal.
+func expectedData(arg string) (string, error) {
+	if arg == "" {
+		return "", nil
+	}
+	if _, err := os.Stat(arg); err == nil {
+		c, err := datacommit.ReadCommitment(arg)
+		if err != nil {
+			return "", err
+		}
+		return c.Root, nil
+	}
+	return arg, nil
+}
