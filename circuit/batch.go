@@ -57,6 +57,19 @@ import (
 // operand computed at run time has no shared factor), and every op when
 // B = 1, use Build's gadgets per sample.
 func BuildBatch(api frontend.API, p *quant.Program, inputs [][][]frontend.Variable, weights map[int][]frontend.Variable) ([][][]frontend.Variable, error) {
+	return buildBatch(api, p, inputs, weights, true)
+}
+
+// BuildBatchBounded is BuildBatch for inputs the caller has already
+// constrained to their declared widths (for instance committed data whose
+// lanes a commitment range-checks): it does not range-check them again.
+// Soundness rests on that promise — an input outside its width would make
+// every later bound unsound.
+func BuildBatchBounded(api frontend.API, p *quant.Program, inputs [][][]frontend.Variable, weights map[int][]frontend.Variable) ([][][]frontend.Variable, error) {
+	return buildBatch(api, p, inputs, weights, false)
+}
+
+func buildBatch(api frontend.API, p *quant.Program, inputs [][][]frontend.Variable, weights map[int][]frontend.Variable, checkInputs bool) ([][][]frontend.Variable, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("circuit: a batch needs at least one sample")
 	}
@@ -69,7 +82,7 @@ func BuildBatch(api frontend.API, p *quant.Program, inputs [][][]frontend.Variab
 		bs = append(bs, first.sibling())
 	}
 	for s, b := range bs {
-		if err := b.setInputs(inputs[s]); err != nil {
+		if err := b.setInputs(inputs[s], checkInputs); err != nil {
 			return nil, fmt.Errorf("circuit: sample %d: %w", s, err)
 		}
 	}

@@ -173,7 +173,13 @@ func (c *Circuit) Define(api frontend.API) error {
 		}
 		inputs[r] = [][]frontend.Variable{x}
 	}
-	outs, err := circuit.BuildBatch(api, p, inputs, weights)
+	build := circuit.BuildBatch
+	if s.InputShift >= 0 && s.Data.FeatureBits+s.InputShift <= in.Bits {
+		// the leaf commitment checked every lane to FeatureBits; the
+		// exact left shift keeps it within the input's width
+		build = circuit.BuildBatchBounded
+	}
+	outs, err := build(api, p, inputs, weights)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,9 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 	if opt.Weights == "" {
 		opt.Weights = circuit.Private
 	}
+	if opt.Backend == "" {
+		opt.Backend = proof.Groth16
+	}
 	if opt.Weights != circuit.Private && opt.Weights != circuit.Public {
 		return nil, fmt.Errorf("--weights %q: want private or public", opt.Weights)
 	}

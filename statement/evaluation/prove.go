@@ -95,6 +95,23 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 		return nil, err
 	}
 
+	if d.Eval.AtLeast != nil {
+		// refuse before minutes of proving: the last shard could not
+		// prove the threshold
+		var hits int
+		for r := range data.Y {
+			pred, err := predict(p, data.X[r], &spec)
+			if err != nil {
+				return nil, fmt.Errorf("row %d: %w", r, err)
+			}
+			if pred == data.Y[r] {
+				hits++
+			}
+		}
+		if hits < *d.Eval.AtLeast {
+			return nil, fmt.Errorf("the model classifies %d of %d rows correctly, below the --at-least threshold of %d: nothing to prove", hits, len(data.Y), *d.Eval.AtLeast)
+		}
+	}
 	f := &File{Format: Format, Statement: Statement, VKDigest: d.Setup.VKDigest, InsecureSetup: d.Setup.Insecure}
 	f.Public = Aggregate{Metric: "accuracy", N: data.Shape.Rows, DataRoot: d.Eval.Data.Root, Data: d.Eval.Data}
 	f.Public.Model.Weights = d.Info.Visibility.Weights
@@ -154,9 +171,6 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 		f.Public.AtLeast = &t
 		acc := float64(t) / n
 		f.Public.AccuracyAtLeast = &acc
-		if total < int64(t) {
-			return nil, fmt.Errorf("the model classifies %d of %d rows correctly, below the --at-least threshold of %d: nothing to prove", total, data.Shape.Rows, t)
-		}
 	} else {
 		c := int(total)
 		acc := float64(total) / n
