@@ -65,7 +65,7 @@ zkai prints "zkai: error: …" with a hint and exits 1.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo(), newCommit(), newProveEval(), newKeygen(), newLedger(), newRegistry())
+	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo(), newCommit(), newProveEval(), newKeygen(), newLedger(), newRegistry(), newGrade())
 	return root
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
+	"github.com/zkai-dev/zkai/statement/grade"
 	"github.com/zkai-dev/zkai/statement/inference"
 )
 
@@ -53,6 +54,8 @@ requires the proof to be for that model.`,
 			switch kind.Statement {
 			case evaluation.Statement:
 				return verifyEvaluation(cmd, bundle, vk, expect, expectData, asJSON)
+			case grade.Statement:
+				return verifyGrade(cmd, bundle, vk, expect, expectData, asJSON)
 			}
 			r := inference.Verify(bundle, vk, expect)
 			w := cmd.OutOrStdout()
