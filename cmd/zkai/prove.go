@@ -15,6 +15,7 @@ import (
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/input"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/evaluation"
 	"github.com/zkai-dev/zkai/statement/inference"
 )
 
@@ -161,7 +162,11 @@ and vk; zkai checks both directories hold the same circuit.`,
 			if si.Insecure != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE: %s\n", si.Insecure)
 			}
-			fmt.Fprintf(w, "next: zkai prove %s --input INPUT.json -o proof.json\n", args[0])
+			if d, err := inference.OpenDir(args[0]); err == nil && d.Info.Statement == evaluation.Statement {
+				fmt.Fprintf(w, "next: zkai prove-eval %s --data DATA --opening OPENING.json -o EVAL.json\n", args[0])
+			} else {
+				fmt.Fprintf(w, "next: zkai prove %s --input INPUT.json -o proof.json\n", args[0])
+			}
 			return nil
 		},
 	}

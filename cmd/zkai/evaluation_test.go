@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// smallDigits writes the first n rows of the digits test split, with
+// edit applied to the rows and labels.
+func smallDigits(t *testing.T, n int, edit func(x [][]float64, y []float64) ([][]float64, []float64)) string {
+	t.Helper()
+	b, err := os.ReadFile(mlpData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Test struct {
+			X [][]float64 `json:"x"`
+			Y []float64   `json:"y"`
+		} `json:"test"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	x, y := d.Test.X[:n], d.Test.Y[:n]
+	if edit != nil {
+		x, y = edit(x, y)
+	}
+	out, _ := json.Marshal(map[string]any{"x": x, "y": y})
+	return writeTemp(t, "data.json", out)
+}
+
+// TestEvaluationCLI: commit → compile --statement evaluation → setup →
+// prove-eval → verify on 16 digits rows, then bad input.
+func TestEvaluationCLI(t *testing.T) {
+	dir := t.TempDir()
+	data := smallDigits(t, 16, nil)
+	c, o, ev := filepath.Join(dir, "c.json"), filepath.Join(dir, "o.json"), filepath.Join(dir, "ev")
+	eval := filepath.Join(dir, "eval.json")
+	steps := [][]string{
+		{"commit", data, "-o", c, "--opening", o, "--rows-per-leaf", "8"},
+		{"compile", mlp, "-o", ev, "--statement", "evaluation", "--data-commitment", c, "--weights", "public"},
+		{"setup", ev},
+		{"prove-eval", ev, "--data", data, "--opening", o, "-o", eval},
+	}
+	for _, s := range steps {
+		if code, _, errs := runCLI(t, s...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", s, code, errs)
+		}
+	}
+	code, out, _ := runCLI(t, "verify", eval, "--vk", filepath.Join(ev, "vk"), "--expect-data", c, "--json")
+	var r struct {
+		Valid  bool
+		Public struct {
+			N        int
+			Accuracy float64
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil || !r.Valid || r.Public.N != 16 {
+		t.Fatalf("verify: exit %d: %s", code, out)
+	}
+	code, out, _ = runCLI(t, "eval", mlp, "--data", data, "--settings", filepath.Join(ev, "settings.json"), "--json")
+	var e struct {
+		FixedAccuracy float64 `json:"fixed_accuracy"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &e) != nil || e.FixedAccuracy != r.Public.Accuracy {
+		t.Fatalf("proved accuracy %v; zkai eval --settings says %s", r.Public.Accuracy, out)
+	}
+
+	// another data set's commitment is refused by --expect-data
+	c2, o2 := filepath.Join(dir, "c2.json"), filepath.Join(dir, "o2.json")
+	if code, _, errs := runCLI(t, "commit", data, "-o", c2, "--opening", o2, "--rows-per-leaf", "8"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, out, _ := runCLI(t, "verify", eval, "--vk", filepath.Join(ev, "vk"), "--expect-data", c2); code != 1 || !strings.HasPrefix(out, "invalid") {
+		t.Fatalf("another data set accepted: %d %s", code, out)
+	}
+
+	key := writeTemp(t, "key.json", []byte(`{"y": [1, 2, 3]}`))
+	kc, ko := filepath.Join(dir, "kc.json"), filepath.Join(dir, "ko.json")
+	if code, _, errs := runCLI(t, "commit", key, "-o", kc, "--opening", ko); code != 0 {
+		t.Fatal(errs)
+	}
+	bad := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no data commitment", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation"}, "--data-commitment"},
+		{"unknown statement", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "training"}, "want inference or evaluation"},
+		{"answer key", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", kc}, "answer key"},
+		{"mse", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "mse"}, "not supported"},
+		{"threshold above 1", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--at-least", "1.5"}, "[0, 1]"},
+		{"ragged rows", []string{"prove-eval", ev, "--data", writeTemp(t, "r.json", []byte(`{"x": [[1, 2], [3]], "y": [0, 1]}`)), "--opening", o, "-o", eval}, "same length"},
+		{"schema mismatch", []string{"prove-eval", ev, "--data", smallDigits(t, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {
+			for i := range x {
+				x[i] = x[i][:63]
+			}
+			return x, y
+		}), "--opening", o, "-o", eval}, "63 features"},
+		{"a label changed", []string{"prove-eval", ev, "--data", smallDigits(t, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {
+			y[5] = float64((int(y[5]) + 1) % 10)
+			return x, y
+		}), "--opening", o, "-o", eval}, "not the committed data set"},
+		{"opening of another set", []string{"prove-eval", ev, "--data", data, "--opening", o2, "-o", eval}, "another data set"},
+		{"not an evaluation dir", []string{"prove-eval", dir, "--data", data, "--opening", o, "-o", eval}, "settings.json"},
+		{"no opening", []string{"prove-eval", ev, "--data", data, "-o", eval}, "--opening is required"},
+	}
+	for _, b := range bad {
+		t.Run(b.name, func(t *testing.T) {
+			code, _, errs := runCLI(t, b.args...)
+			if code != 1 || !strings.Contains(errs, b.want) || strings.Contains(errs, "goroutine") {
+				t.Fatalf("exit %d, stderr %q; want exit 1 and %q", code, errs, b.want)
+			}
+		})
+	}
+}
+
+// TestEvaluationLabelsOutOfRange: a committed label the model cannot
+// predict is refused before proving.
+func TestEvaluationLabelsOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	data := smallDigits(t, 8, func(x [][]float64, y []float64) ([][]float64, []float64) { y[2] = 12; return x, y })
+	c, o, ev := filepath.Join(dir, "c.json"), filepath.Join(dir, "o.json"), filepath.Join(dir, "ev")
+	for _, s := range [][]string{
+		{"commit", data, "-o", c, "--opening", o},
+		{"compile", mlp, "-o", ev, "--statement", "evaluation", "--data-commitment", c, "--weights", "public"},
+		{"setup", ev},
+	} {
+		if code, _, errs := runCLI(t, s...); code != 0 {
+			t.Fatalf("%v: %s", s, errs)
+		}
+	}
+	code, _, errs := runCLI(t, "prove-eval", ev, "--data", data, "--opening", o, "-o", filepath.Join(dir, "e.json"))
+	if code != 1 || !strings.Contains(errs, "y[2] = 12 is out of range") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+}
