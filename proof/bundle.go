@@ -110,3 +110,14 @@ func GnarkVersion() string {
 	}
 	return "v0.16.1"
 }
+
+// Verdict is what a statement's verifier reports: valid or why not, and the
+// public values it checked (P is the statement's public layout).
+type Verdict[P any] struct {
+	Valid     bool   `json:"valid"`
+	Reason    string `json:"reason"`
+	Statement string `json:"statement"`
+	VKDigest  string `json:"vk_digest"`
+	Insecure  string `json:"insecure_setup,omitempty"`
+	Public    P      `json:"public"`
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -114,11 +113,7 @@ weight.`,
 			if err != nil {
 				return err
 			}
-			b, err := json.MarshalIndent(p.File, "", "  ")
-			if err != nil {
-				return err
-			}
-			if err := writeFile(out, append(b, '\n')); err != nil {
+			if err := writeJSONFile(out, p.File); err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()

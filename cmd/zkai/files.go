@@ -14,6 +14,16 @@ func writeFile(path string, b []byte) error {
 	return nil
 }
 
+// writeJSONFile writes v as indented JSON (a result file: bundle,
+// evaluation, commitment), naming the path in any error.
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(path, append(b, '\n'))
+}
+
 // splitFor returns the split to read from a data file: only the fixtures'
 // data.json layout (an object whose splits hold "x") takes one, so a
 // default split is dropped for the other formats.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,11 +97,7 @@ submissions can recover the key one answer at a time. Rate-limit and log them.`,
 			if err != nil {
 				return err
 			}
-			b, err := json.MarshalIndent(p.Bundle, "", "  ")
-			if err != nil {
-				return err
-			}
-			if err := writeFile(out, append(b, '\n')); err != nil {
+			if err := writeJSONFile(out, p.Bundle); err != nil {
 				return err
 			}
 			if proverSetup {

@@ -213,11 +213,7 @@ PROOF.opening.json — never into the bundle.`,
 			if err != nil {
 				return err
 			}
-			b, err := json.MarshalIndent(p.Bundle, "", "  ")
-			if err != nil {
-				return err
-			}
-			if err := writeFile(out, append(b, '\n')); err != nil {
+			if err := writeJSONFile(out, p.Bundle); err != nil {
 				return err
 			}
 			if p.Opening != nil {

@@ -76,24 +76,9 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 	if err != nil {
 		return nil, err
 	}
-	ccs, err := proof.Compile(opt.Backend, c)
+	ccs, ccsBytes, err := inference.WriteCircuit(dir, opt.Backend, c, modelBytes)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	ccsBytes, err := proof.Bytes(ccs)
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range []struct {
-		name string
-		b    []byte
-	}{{inference.CircuitFile, ccsBytes}, {inference.ModelFile, modelBytes}} {
-		if err := os.WriteFile(filepath.Join(dir, f.name), f.b, 0o644); err != nil {
-			return nil, err
-		}
 	}
 	if err := inference.WriteJSON(filepath.Join(dir, DataCommitmentFile), data, 0o644); err != nil {
 		return nil, err

@@ -86,11 +86,7 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 			return nil, fmt.Errorf("%s: salt: %v", d.File(inference.OpeningFile), err)
 		}
 	}
-	ccs, err := d.ReadCCS()
-	if err != nil {
-		return nil, err
-	}
-	pk, err := d.ReadPK()
+	ccs, pk, err := d.ReadKeys()
 	if err != nil {
 		return nil, err
 	}

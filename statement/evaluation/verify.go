@@ -116,14 +116,7 @@ func (sp *ShardPublic) vector(spec *Spec) ([]*big.Int, error) {
 }
 
 // Result is what Verify reports.
-type Result struct {
-	Valid     bool       `json:"valid"`
-	Reason    string     `json:"reason"`
-	Statement string     `json:"statement"`
-	VKDigest  string     `json:"vk_digest"`
-	Insecure  string     `json:"insecure_setup,omitempty"`
-	Public    *Aggregate `json:"public"`
-}
+type Result = proof.Verdict[*Aggregate]
 
 // Verify checks an evaluation file against the verifying key: every shard
 // proof, the shards' order and coverage, the data-set root rebuilt from

@@ -251,13 +251,7 @@ func decimals(vs []*big.Int) []string {
 }
 
 // Result is what Verify reports.
-type Result struct {
-	Valid     bool    `json:"valid"`
-	Reason    string  `json:"reason"`
-	Statement string  `json:"statement"`
-	VKDigest  string  `json:"vk_digest"`
-	Public    *Public `json:"public"`
-}
+type Result = proof.Verdict[*Public]
 
 // Verify checks a grade bundle against a verifying key. expectRoot, when
 // set, is the root of the key commitment the caller trusts: the grade must

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/consensys/gnark/constraint"
+	"github.com/consensys/gnark/frontend"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/commit"
@@ -49,21 +50,8 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 	if err != nil {
 		return nil, err
 	}
-	ccs, err := proof.Compile(backend, c)
+	ccs, ccsBytes, err := WriteCircuit(dir, backend, c, modelBytes)
 	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	ccsBytes, err := proof.Bytes(ccs)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, CircuitFile), ccsBytes, 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, ModelFile), modelBytes, 0o644); err != nil {
 		return nil, err
 	}
 	out := &Compiled{Dir: dir, Settings: m.Settings, Constraints: ccs.GetNbConstraints()}
@@ -91,6 +79,30 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 		return nil, err
 	}
 	return out, nil
+}
+
+// WriteCircuit compiles c for the backend and writes the constraint
+// system and the model into dir, returning the system and its bytes (for
+// the digest settings.json records).
+func WriteCircuit(dir string, backend proof.Backend, c frontend.Circuit, modelBytes []byte) (constraint.ConstraintSystem, []byte, error) {
+	ccs, err := proof.Compile(backend, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	ccsBytes, err := proof.Bytes(ccs)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, CircuitFile), ccsBytes, 0o644); err != nil {
+		return nil, nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, ModelFile), modelBytes, 0o644); err != nil {
+		return nil, nil, err
+	}
+	return ccs, ccsBytes, nil
 }
 
 func weightTensors(p *quant.Program) []commit.Tensor {
@@ -200,6 +212,17 @@ func (d *Dir) ReadCCS() (constraint.ConstraintSystem, error) {
 	return readChecked(d.File(CircuitFile), d.Info.CircuitDigest, "recompile", func(r io.Reader) (constraint.ConstraintSystem, error) {
 		return proof.ReadCCS(d.Info.Backend, r)
 	})
+}
+
+// ReadKeys reads the constraint system and the proving key, checking
+// their digests.
+func (d *Dir) ReadKeys() (constraint.ConstraintSystem, io.WriterTo, error) {
+	ccs, err := d.ReadCCS()
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := d.ReadPK()
+	return ccs, pk, err
 }
 
 // ReadPK reads the proving key, checking its digest.
@@ -346,11 +369,7 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 			return nil, fmt.Errorf("the weights and salt do not open %s; the directory is inconsistent", d.File(CommitmentFile))
 		}
 	}
-	ccs, err := d.ReadCCS()
-	if err != nil {
-		return nil, err
-	}
-	pk, err := d.ReadPK()
+	ccs, pk, err := d.ReadKeys()
 	if err != nil {
 		return nil, err
 	}
@@ -381,14 +400,7 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 }
 
 // Result is what Verify reports.
-type Result struct {
-	Valid     bool    `json:"valid"`
-	Reason    string  `json:"reason"`
-	Statement string  `json:"statement"`
-	VKDigest  string  `json:"vk_digest"`
-	Insecure  string  `json:"insecure_setup,omitempty"`
-	Public    *Public `json:"public"`
-}
+type Result = proof.Verdict[*Public]
 
 // Verify checks a bundle against a verifying key. expectModel, when set,
 // is the model commitment the caller trusts; the proof must be for it.
