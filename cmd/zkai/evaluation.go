@@ -19,8 +19,8 @@ import (
 // evalFlags are compile's flags for --statement evaluation.
 type evalFlags struct {
 	statement, dataCommitment, metric, modelOpening string
-	batch                                          int
-	atLeast                                        float64
+	batch                                           int
+	atLeast                                         float64
 }
 
 func (f *evalFlags) register(cmd *cobra.Command) {

@@ -28,10 +28,19 @@ the bundle's vk_digest, every decoded value must equal its proven field
 element, and the proof must verify. It prints "valid" and a summary and exits
 0, or "invalid: <reason>" and exits 1.
 
+It checks every kind of proof zkai writes, told apart by the file's
+statement: inference bundles (zkai prove), evaluation files (zkai prove-eval:
+every shard, their order, and the data-set root rebuilt from them) and grades
+(zkai grade).
+
 --expect-model takes model.commitment.json (or the commitment itself) and
-requires the proof to be for that model.`,
+requires the proof to be for that model; --expect-data takes a data-set or
+answer-key commitment (or its root) and requires an evaluation or a grade to
+be on that set. --ledger additionally requires the model to be a registered
+version in a ledger whose checkpoint is signed by --log-key.`,
 		Example: `  zkai verify proof.json --vk mnist/vk
-  zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json`,
+  zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json
+  zkai verify eval.json --vk ev/vk --expect-data digits.commitment.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if vkPath == "" {
@@ -51,40 +60,20 @@ requires the proof to be for that model.`,
 			}
 			var kind struct{ Format, Statement string }
 			_ = json.Unmarshal(bundle, &kind)
+			var verr error
 			switch kind.Statement {
 			case evaluation.Statement:
-				return verifyEvaluation(cmd, bundle, vk, expect, expectData, asJSON)
+				verr = verifyEvaluation(cmd, bundle, vk, expect, expectData, asJSON)
 			case grade.Statement:
-				return verifyGrade(cmd, bundle, vk, expect, expectData, asJSON)
+				if ledgerDir != "" {
+					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai ledger append")
+				}
+				verr = verifyGrade(cmd, bundle, vk, expect, expectData, asJSON)
+			default:
+				verr = verifyInference(cmd, bundle, vk, expect, asJSON)
 			}
-			r := inference.Verify(bundle, vk, expect)
-			w := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(w, r); err != nil {
-					return err
-				}
-			} else if r.Valid {
-				fmt.Fprintln(w, "valid")
-				fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
-				if r.Public.Model.Commitment != "" {
-					fmt.Fprintf(w, "  model commitment %s\n", r.Public.Model.Commitment)
-				} else {
-					fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
-				}
-				for _, o := range r.Public.Outputs {
-					fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
-				}
-				if r.Public.Context != nil {
-					fmt.Fprintf(w, "  context %q\n", *r.Public.Context)
-				}
-			} else {
-				fmt.Fprintf(w, "invalid: %s\n", r.Reason)
-			}
-			if r.Insecure != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
-			}
-			if !r.Valid {
-				return errInvalid
+			if verr != nil {
+				return verr
 			}
 			if ledgerDir != "" {
 				return verifyLedger(cmd, bundle, ledgerDir, logKey, asJSON)
@@ -100,6 +89,40 @@ requires the proof to be for that model.`,
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
 	return cmd
+}
+
+// verifyInference is zkai verify on an inference bundle.
+func verifyInference(cmd *cobra.Command, bundle, vk []byte, expect string, asJSON bool) error {
+	r := inference.Verify(bundle, vk, expect)
+	w := cmd.OutOrStdout()
+	if asJSON {
+		if err := printJSON(w, r); err != nil {
+			return err
+		}
+	} else if r.Valid {
+		fmt.Fprintln(w, "valid")
+		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
+		if r.Public.Model.Commitment != "" {
+			fmt.Fprintf(w, "  model commitment %s\n", r.Public.Model.Commitment)
+		} else {
+			fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
+		}
+		for _, o := range r.Public.Outputs {
+			fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
+		}
+		if r.Public.Context != nil {
+			fmt.Fprintf(w, "  context %q\n", *r.Public.Context)
+		}
+	} else {
+		fmt.Fprintf(w, "invalid: %s\n", r.Reason)
+	}
+	if r.Insecure != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
+	}
+	if !r.Valid {
+		return errInvalid
+	}
+	return nil
 }
 
 // errInvalid makes verify exit 1 after printing its own verdict.
