@@ -1,6 +1,7 @@
 package ledgercmd
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/ledger"
 	"github.com/zkai-dev/zkai/ledger/registry"
 	"github.com/zkai-dev/zkai/proof"
@@ -36,7 +39,7 @@ verify --ledger then requires the proof's model to be a registered version
 under a checkpoint signed by the trusted log key, and prints the lineage:
 data sets, model versions and proofs that reference each other, in log order.`,
 	}
-	cmd.AddCommand(registryAddCmd(), registryShowCmd(), recordProofCmd())
+	cmd.AddCommand(registryAddCmd(), addDatasetCmd(), registryShowCmd(), recordProofCmd())
 	return cmd
 }
 
@@ -217,6 +220,60 @@ func registryShowCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&logDir, "ledger", "", "the log directory")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"name", "tree_size", "versions": [{"index", "time", "submitter", "model"}]}`)
+	return cmd
+}
+
+func addDatasetCmd() *cobra.Command {
+	var logDir, keyPath, subPath, name string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "add-dataset COMMITMENT.json --ledger LOGDIR --key KEYFILE",
+		Short: "Record a data-set (or answer-key) commitment; returns once a checkpoint covers it",
+		Long: `add-dataset logs the public commitment written by 'zkai commit': its root, row
+count and schema (column names, scale, lane widths) — never data. Record a
+data set before any evaluation on it: verify --ledger flags a data set logged
+after the evaluation that uses it. A commitment is recorded once.`,
+		Example: `  zkai commit data.json -o digits.c.json --opening digits.o.json
+  zkai registry add-dataset digits.c.json --ledger LOG --key auditor.key`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := datacommit.ReadCommitment(args[0])
+			if err != nil {
+				return hint(err, "give the public commitment written by 'zkai commit -o'")
+			}
+			schema, err := json.Marshal(map[string]any{"construction": c.Construction, "columns": c.Columns, "label": c.Label,
+				"scale": c.Scale, "feature_bits": c.FeatureBits, "label_bits": c.LabelBits, "rows_per_leaf": c.RowsPerLeaf})
+			if err != nil {
+				return err
+			}
+			d := ledger.Dataset{Name: cmp.Or(name, c.Name), Commitment: c.Root, Rows: int64(c.Rows), Schema: schema}
+			r, sub, err := openRegistry(logDir, true, keyPath, subPath)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			i, cp, err := r.AddDataset(d, sub, time.Now())
+			existed := errors.Is(err, registry.ErrExists)
+			if err != nil && !existed {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), map[string]any{"index": i, "already_recorded": existed, "dataset": d, "tree_size": cp.Size})
+			}
+			verb := "recorded"
+			if existed {
+				verb = "already recorded"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s data set %s (%d rows) as entry %d\n", verb, d.Commitment, d.Rows, i)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&logDir, "ledger", "", "the log directory")
+	fl.StringVar(&keyPath, "key", "", "the log's signer key file")
+	fl.StringVar(&subPath, "submitter-key", "", "the submitter's key file, signing the entry (default: --key)")
+	fl.StringVar(&name, "name", "", "a name for the data set (default: the commitment's)")
+	fl.BoolVar(&asJSON, "json", false, `print {"index", "already_recorded", "dataset", "tree_size"}`)
 	return cmd
 }
 

@@ -173,6 +173,31 @@ func nextVersion(vs []Found) string {
 	return strconv.FormatInt(hi+1, 10)
 }
 
+// AddDataset records a data-set commitment, signed by sub at time t. A
+// commitment already recorded is not recorded twice (ErrExists and its
+// index): its first entry is the one a lineage orders by.
+func (r *Registry) AddDataset(d ledger.Dataset, sub *ledger.Key, t time.Time) (int64, ledger.SignedCheckpoint, error) {
+	var existing int64
+	i, cp, err := r.appendChecked(func(n int64) ([]byte, error) {
+		fs, err := r.find("dataset:"+d.Commitment, n, func(e *ledger.Entry) bool {
+			v, ok := e.Value.(*ledger.Dataset)
+			return ok && v.Commitment == d.Commitment
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) > 0 {
+			existing = fs[0].Index
+			return nil, fmt.Errorf("%w: this data set is entry %d", ErrExists, existing)
+		}
+		return ledger.NewEntry(&d, sub, t)
+	})
+	if errors.Is(err, ErrExists) {
+		return existing, cp, err
+	}
+	return i, cp, err
+}
+
 // RecordProof records a proof bundle (see [ProofRecordOf]) signed by sub at
 // time t. A proof whose identity, (vk digest, public-input digest), is
 // already recorded is not recorded twice: ErrExists and the existing index.

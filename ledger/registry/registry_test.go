@@ -320,3 +320,19 @@ func rewriteEntry(t *testing.T, r *Registry, dir string, i int64, e []byte) {
 		t.Fatal(err)
 	}
 }
+
+func TestAddDatasetOnce(t *testing.T) {
+	r, key, _ := newRegistry(t)
+	d := ledger.Dataset{Name: "digits", Commitment: "12345", Rows: 450}
+	i, _, err := r.AddDataset(d, key, t0)
+	if err != nil || i != 0 {
+		t.Fatalf("first record: entry %d, %v", i, err)
+	}
+	if _, _, err := r.AddDataset(ledger.Dataset{Name: "other", Commitment: "999", Rows: 3}, key, t0); err != nil {
+		t.Fatal(err)
+	}
+	j, _, err := r.AddDataset(d, key, t0.Add(time.Hour))
+	if !errors.Is(err, ErrExists) || j != 0 {
+		t.Fatalf("second record of the same commitment: entry %d, %v; want ErrExists and entry 0", j, err)
+	}
+}
