@@ -151,32 +151,16 @@ func printAggregate(w io.Writer, a *evaluation.Aggregate) {
 }
 
 // verifyEvaluation is zkai verify on a zkai-evaluation/1 file.
-func verifyEvaluation(cmd *cobra.Command, file, vk []byte, expectModel, expectData string, asJSON bool) error {
+func verifyEvaluation(file, vk []byte, expectModel, expectData string) (*verdict, error) {
 	root, err := expectedData(expectData)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r := evaluation.Verify(file, vk, root, expectModel)
-	w := cmd.OutOrStdout()
-	switch {
-	case asJSON:
-		if err := printJSON(w, r); err != nil {
-			return err
-		}
-	case r.Valid:
-		fmt.Fprintln(w, "valid")
+	return &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		printAggregate(w, r.Public)
-	default:
-		fmt.Fprintf(w, "invalid: %s\n", r.Reason)
-	}
-	if r.Insecure != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
-	}
-	if !r.Valid {
-		return errInvalid
-	}
-	return nil
+	}}, nil
 }
 
 // expectedData reads --expect-data: a commitment file or a root in decimal.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,33 +196,21 @@ your own DIR/vk.`,
 
 // verifyGrade is verify for a grade bundle: expectData (a key commitment
 // file or its root) pins the key.
-func verifyGrade(cmd *cobra.Command, bundle, vk []byte, expectModel, expectData string, asJSON bool) error {
+func verifyGrade(bundle, vk []byte, expectModel, expectData string) (*verdict, error) {
 	if expectModel != "" {
-		return withHint(fmt.Errorf("--expect-model does not apply to a grade (it has no model)"), "pin the answer key with --expect-data C.json")
+		return nil, withHint(fmt.Errorf("--expect-model does not apply to a grade (it has no model)"), "pin the answer key with --expect-data C.json")
 	}
 	root, err := expectedData(expectData)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r := grade.Verify(bundle, vk, root)
-	w := cmd.OutOrStdout()
-	switch {
-	case asJSON:
-		if err := printJSON(w, r); err != nil {
-			return err
-		}
-	case r.Valid:
-		fmt.Fprintln(w, "valid")
+	v := &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		fmt.Fprintf(w, "  score %d/%d (%.2f%%) against answer key %s\n", r.Public.Correct, r.Public.N, 100*r.Public.Score, r.Public.KeyRoot)
-	default:
-		fmt.Fprintf(w, "invalid: %s\n", r.Reason)
+	}}
+	if r.Valid && expectData == "" {
+		v.warnings = append(v.warnings, "no --expect-data: the grade is valid against the key root in the bundle; pass the key commitment you trust to pin it")
 	}
-	if !r.Valid {
-		return errInvalid
-	}
-	if expectData == "" {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning: no --expect-data: the grade is valid against the key root in the bundle; pass the key commitment you trust to pin it")
-	}
-	return nil
+	return v, nil
 }

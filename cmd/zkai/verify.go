@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/zkai-dev/zkai/ledger/registry"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
 	"github.com/zkai-dev/zkai/statement/grade"
@@ -60,25 +62,25 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 			}
 			var kind struct{ Format, Statement string }
 			_ = json.Unmarshal(bundle, &kind)
-			var verr error
+			var v *verdict
 			switch kind.Statement {
 			case evaluation.Statement:
-				verr = verifyEvaluation(cmd, bundle, vk, expect, expectData, asJSON)
+				v, err = verifyEvaluation(bundle, vk, expect, expectData)
 			case grade.Statement:
 				if ledgerDir != "" {
-					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai ledger append")
+					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai registry add-dataset")
 				}
-				verr = verifyGrade(cmd, bundle, vk, expect, expectData, asJSON)
+				v, err = verifyGrade(bundle, vk, expect, expectData)
 			default:
-				verr = verifyInference(cmd, bundle, vk, expect, asJSON)
+				v = verifyInference(bundle, vk, expect)
 			}
-			if verr != nil {
-				return verr
+			if err != nil {
+				return err
 			}
-			if ledgerDir != "" {
-				return verifyLedger(cmd, bundle, ledgerDir, logKey, asJSON)
+			if v.valid && ledgerDir != "" {
+				v.checkLedger(bundle, ledgerDir, logKey)
 			}
-			return nil
+			return v.report(cmd, asJSON)
 		},
 	}
 	fl := cmd.Flags()
@@ -91,16 +93,65 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 	return cmd
 }
 
-// verifyInference is zkai verify on an inference bundle.
-func verifyInference(cmd *cobra.Command, bundle, vk []byte, expect string, asJSON bool) error {
-	r := inference.Verify(bundle, vk, expect)
+// verdict is what verify reports, whatever the statement: the
+// statement's result object (printed with --json, with "ledger" added when
+// checked), a summary for people, and warnings for stderr.
+type verdict struct {
+	valid    bool
+	reason   string
+	result   any
+	summary  func(w io.Writer)
+	insecure string
+	warnings []string
+	lineage  *registry.Lineage
+}
+
+// report prints the verdict — one JSON object with --json — and makes an
+// invalid proof exit 1.
+func (v *verdict) report(cmd *cobra.Command, asJSON bool) error {
 	w := cmd.OutOrStdout()
-	if asJSON {
-		if err := printJSON(w, r); err != nil {
+	switch {
+	case asJSON:
+		b, err := json.Marshal(v.result)
+		if err != nil {
 			return err
 		}
-	} else if r.Valid {
+		var obj map[string]any
+		if err := json.Unmarshal(b, &obj); err != nil {
+			return err
+		}
+		obj["valid"], obj["reason"] = v.valid, v.reason
+		if v.lineage != nil {
+			obj["ledger"] = v.lineage
+		}
+		if err := printJSON(w, obj); err != nil {
+			return err
+		}
+	case v.valid:
 		fmt.Fprintln(w, "valid")
+		v.summary(w)
+		if v.lineage != nil {
+			printLineage(w, v.lineage)
+		}
+	default:
+		fmt.Fprintf(w, "invalid: %s\n", v.reason)
+	}
+	if v.insecure != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", v.insecure)
+	}
+	for _, warn := range v.warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", warn)
+	}
+	if !v.valid {
+		return errInvalid
+	}
+	return nil
+}
+
+// verifyInference is zkai verify on an inference bundle.
+func verifyInference(bundle, vk []byte, expect string) *verdict {
+	r := inference.Verify(bundle, vk, expect)
+	return &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		if r.Public.Model.Commitment != "" {
 			fmt.Fprintf(w, "  model commitment %s\n", r.Public.Model.Commitment)
@@ -113,16 +164,7 @@ func verifyInference(cmd *cobra.Command, bundle, vk []byte, expect string, asJSO
 		if r.Public.Context != nil {
 			fmt.Fprintf(w, "  context %q\n", *r.Public.Context)
 		}
-	} else {
-		fmt.Fprintf(w, "invalid: %s\n", r.Reason)
-	}
-	if r.Insecure != "" {
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", r.Insecure)
-	}
-	if !r.Valid {
-		return errInvalid
-	}
-	return nil
+	}}
 }
 
 // errInvalid makes verify exit 1 after printing its own verdict.

@@ -6,43 +6,28 @@ import (
 	"os"
 	"strings"
 
-	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/zkai-dev/zkai/ledger/registry"
 )
 
-// verifyLedger is verify's --ledger check, run once the proof itself
+// checkLedger is verify's --ledger check, run once the proof itself
 // verified: the proof's model must be a registered version included under
-// the log's checkpoint signed by the trusted --log-key. It prints the
-// lineage (with --json, as a second JSON object after the verdict), or
-// "invalid: ledger: …" and exits 1.
-func verifyLedger(cmd *cobra.Command, bundle []byte, logDir, logKey string, asJSON bool) error {
-	w := cmd.OutOrStdout()
-	lin, err := checkLedger(bundle, logDir, logKey)
-	if asJSON {
-		out := map[string]any{"valid": err == nil, "ledger": lin}
-		if err != nil {
-			out["reason"] = "ledger: " + err.Error()
-		}
-		if perr := printJSON(w, out); perr != nil {
-			return perr
-		}
-	} else if err != nil {
-		fmt.Fprintf(w, "invalid: ledger: %s\n", err)
-	} else {
-		printLineage(w, lin)
-	}
+// the log's checkpoint signed by the trusted --log-key. It records the
+// lineage, or makes the verdict invalid with "ledger: …".
+func (v *verdict) checkLedger(bundle []byte, logDir, logKey string) {
+	lin, err := lineageOf(bundle, logDir, logKey)
 	if err != nil {
-		return errInvalid
+		v.valid, v.reason = false, "ledger: "+err.Error()
+		return
 	}
-	for _, warn := range lin.Warnings {
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: lineage: %s\n", warn)
+	v.lineage = lin
+	for _, w := range lin.Warnings {
+		v.warnings = append(v.warnings, "lineage: "+w)
 	}
-	return nil
 }
 
-func checkLedger(bundle []byte, logDir, logKey string) (*registry.Lineage, error) {
+func lineageOf(bundle []byte, logDir, logKey string) (*registry.Lineage, error) {
 	if logKey == "" {
 		return nil, fmt.Errorf("--log-key is required with --ledger: give the log's verifier key you trust (name+hash+key, or a file holding it)")
 	}
