@@ -286,3 +286,57 @@ func TestBinaryThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestRescaledData: data committed at a finer scale (2^-14) than the
+// model's input (2^-12) are rounded in the circuit (RoundShift); the proof
+// verifies and its count is zkai eval's on the same values.
+func TestRescaledData(t *testing.T) {
+	set := subset(t, 8)
+	for _, row := range set.X {
+		for j := range row {
+			row[j] += 3.0 / 16384 // not exact at 2^-12: rounding matters
+		}
+	}
+	d, err := datacommit.FromSet(set, datacommit.Options{Scale: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Shape.Scale != 14 {
+		t.Fatalf("data scale %d; want 14", d.Shape.Scale)
+	}
+	c, o, err := datacommit.New(d, "digits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	comp, err := Compile(digitsModel, engine.Options{}, c, Options{Weights: circuit.Public}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if comp.Info.InputShift != -2 {
+		t.Fatalf("input shift %d; want -2", comp.Info.InputShift)
+	}
+	if _, err := inference.RunSetup(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prove(dir, set, o, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, _ := json.Marshal(p.File)
+	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
+	if r := Verify(file, vk, c.Root, ""); !r.Valid {
+		t.Fatal(r.Reason)
+	}
+	m, err := engine.Open(digitsModel, engine.Options{SettingsFile: filepath.Join(dir, inference.SettingsFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := evaluate.Run(m.Graph, m.Program, set, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *p.File.Public.Accuracy != rep.FixedAccuracy {
+		t.Fatalf("proved %v; zkai eval says %v", *p.File.Public.Accuracy, rep.FixedAccuracy)
+	}
+}
