@@ -41,9 +41,9 @@ const (
 // holds the largest power of two of leaves smaller than their count), each
 // node the sponge S(tag_node; left, right). The root is
 // S(tag_root; tree, Rows, RowsPerLeaf, Features, FeatureBits, LabelBits,
-// Scale, schema), where schema is SHA-256 of the column and label names
+// Scale, LabelScale, schema), where schema is SHA-256 of the column and label names
 // (SchemaDigest) truncated to 248 bits. tag_node and tag_root are shape tags
-// of one "tensor" of 2 and 8 elements with width 254 — a width no Commit
+// of one "tensor" of 2 and 9 elements with width 254 — a width no Commit
 // accepts — so no node or root can be read as a leaf or any other
 // commitment, and a root fixes the row count: no row can be dropped,
 // duplicated or padded in.
@@ -54,6 +54,7 @@ type DataShape struct {
 	FeatureBits int // lane width of a feature (unused when Features = 0)
 	LabelBits   int
 	Scale       int // fractional bits of the features
+	LabelScale  int // fractional bits of the labels (0 for class indices)
 	Columns     []string
 	Label       string
 }
@@ -74,6 +75,8 @@ func (s *DataShape) Check() error {
 		return fmt.Errorf("commit: %d features but %d column names", s.Features, len(s.Columns))
 	case s.Scale < 0 || s.Scale > 62:
 		return fmt.Errorf("commit: scale %d out of 0..62", s.Scale)
+	case s.LabelScale < 0 || s.LabelScale > 62:
+		return fmt.Errorf("commit: label scale %d out of 0..62", s.LabelScale)
 	}
 	if s.Features > 0 {
 		if err := checkBits(s.FeatureBits); err != nil {
@@ -169,7 +172,7 @@ const noLaneWidth = 254
 
 var (
 	nodeTag = shapeTag(DomainDataNode, []shape{{2, noLaneWidth}})
-	rootTag = shapeTag(DomainDataRoot, []shape{{8, noLaneWidth}})
+	rootTag = shapeTag(DomainDataRoot, []shape{{9, noLaneWidth}})
 )
 
 func hashElems(tag fr.Element, xs ...*big.Int) *big.Int {
@@ -222,7 +225,7 @@ func (s *DataShape) Root(leaves []*big.Int) (*big.Int, error) {
 	}
 	n := func(v int) *big.Int { return big.NewInt(int64(v)) }
 	return hashElems(rootTag, t, n(s.Rows), n(s.RowsPerLeaf), n(s.Features), n(s.FeatureBits),
-		n(s.LabelBits), n(s.Scale), s.SchemaDigest()), nil
+		n(s.LabelBits), n(s.Scale), n(s.LabelScale), s.SchemaDigest()), nil
 }
 
 // SignedBits is the smallest signed width holding every value (at least 1).

@@ -51,7 +51,7 @@ func saltsN(n int) []*big.Int {
 func TestDataRootPinned(t *testing.T) {
 	s, x, y := smallSet()
 	got := rootOf(t, s, x, y, saltsN(3))
-	const want = "16580573957638076700596870343125663861100379239878418220343996911865080355301"
+	const want = "17551767877427121445628670864475562122791185869704631365786883042559117427030"
 	if got.String() != want {
 		t.Fatalf("zkai-data/1 root changed: got %s, want %s", got, want)
 	}
@@ -93,6 +93,7 @@ func TestDataRootBinds(t *testing.T) {
 		}},
 		{"salt", func() *big.Int { return rootOf(t, s, x, y, []*big.Int{salts[0], big.NewInt(7), salts[2]}) }},
 		{"scale", func() *big.Int { s2 := s; s2.Scale = 3; return rootOf(t, s2, x, y, salts) }},
+		{"label scale", func() *big.Int { s2 := s; s2.LabelScale = 1; return rootOf(t, s2, x, y, salts) }},
 		{"column name", func() *big.Int {
 			s2 := s
 			s2.Columns = []string{"a", "b", "d"}
@@ -122,6 +123,7 @@ func TestDataShapeErrors(t *testing.T) {
 		{"label width 0", func(s *DataShape) { s.LabelBits = 0 }},
 		{"feature width 65", func(s *DataShape) { s.FeatureBits = 65 }},
 		{"negative scale", func(s *DataShape) { s.Scale = -1 }},
+		{"label scale 63", func(s *DataShape) { s.LabelScale = 63 }},
 	}
 	for _, b := range bad {
 		s2 := s

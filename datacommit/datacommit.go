@@ -49,6 +49,7 @@ type Commitment struct {
 	Columns      []string `json:"columns"` // empty for an answer key
 	Label        string   `json:"label"`
 	Scale        int      `json:"scale"`
+	LabelScale   int      `json:"label_scale"`
 	FeatureBits  int      `json:"feature_bits,omitempty"`
 	LabelBits    int      `json:"label_bits"`
 }
@@ -65,13 +66,18 @@ type Options struct {
 	// Scale is the number of fractional bits of the features; −1 picks the
 	// default (the smallest 0..16 at which every feature is exact, else 16).
 	Scale int
+	// LabelScale is the number of fractional bits of the labels; −1 picks
+	// the default the same way (0 for integer labels such as class
+	// indices). 0 refuses labels that are not integers rather than round
+	// them.
+	LabelScale int
 	// RowsPerLeaf is the leaf size; 0 picks ⌈N/⌈N/256⌉⌉ (leaves of at
 	// most 256 rows, as even as possible).
 	RowsPerLeaf int
 }
 
-// DefaultOptions picks the default scale and leaf size.
-func DefaultOptions() Options { return Options{Scale: -1} }
+// DefaultOptions picks the default scales and leaf size.
+func DefaultOptions() Options { return Options{Scale: -1, LabelScale: -1} }
 
 // Data is a data set as committed: fixed-point rows and integer labels.
 type Data struct {
@@ -116,39 +122,68 @@ func (d *Data) Root(salts []*big.Int) (*big.Int, error) {
 	return d.Shape.Root(leaves)
 }
 
-// FromSet quantises a labelled set; opt.Scale < 0 picks the default.
+// FromSet quantises a labelled set; a negative opt.Scale or
+// opt.LabelScale picks the default.
 func FromSet(set *dataset.Set, opt Options) (*Data, error) {
-	labels, err := set.IntLabels()
-	if err != nil {
-		return nil, err
+	if set.Y == nil {
+		return nil, fmt.Errorf("datacommit: %s has no labels", set.Name)
 	}
 	scale := opt.Scale
 	if scale < 0 {
 		scale = defaultScale(set.X)
 	}
-	if scale > 30 {
-		return nil, fmt.Errorf("datacommit: scale %d is above 30", scale)
+	x, all, err := quantize(set.X, scale, "x")
+	if err != nil {
+		return nil, err
 	}
-	x := make([][]int64, len(set.X))
-	var all []int64
-	for i, row := range set.X {
-		x[i] = make([]int64, len(row))
-		for j, v := range row {
-			q, err := quant.Quantize(v, scale)
-			if err != nil || q >= 1<<62 || q < -(1<<62) {
-				return nil, fmt.Errorf("datacommit: x[%d][%d] = %v does not fit at scale %d; lower --scale", i, j, v, scale)
+	lscale := opt.LabelScale
+	if lscale < 0 {
+		lscale = defaultScale([][]float64{set.Y})
+	}
+	if lscale == 0 {
+		for i, v := range set.Y {
+			if v != math.Trunc(v) {
+				return nil, fmt.Errorf("datacommit: label y[%d] = %v is not an integer; labels at scale 0 must be (use the default label scale, or --label-scale N)", i, v)
 			}
-			x[i][j] = q
-			all = append(all, q)
 		}
 	}
-	d := &Data{X: x, Y: ints(labels)}
+	y, _, err := quantize([][]float64{set.Y}, lscale, "y")
+	if err != nil {
+		return nil, err
+	}
+	d := &Data{X: x, Y: y[0]}
 	d.Shape = commit.DataShape{
-		Rows: len(labels), Features: len(set.Columns), FeatureBits: commit.SignedBits(all...),
-		LabelBits: commit.SignedBits(d.Y...), Scale: scale,
+		Rows: len(set.Y), Features: len(set.Columns), FeatureBits: commit.SignedBits(all...),
+		LabelBits: commit.SignedBits(d.Y...), Scale: scale, LabelScale: lscale,
 		Columns: set.Columns, Label: "y",
 	}
 	return d, d.setLeafSize(opt.RowsPerLeaf)
+}
+
+// quantize rounds rows to scale, naming a value that does not fit as
+// what[i][j] (or what[j] for a single row).
+func quantize(rows [][]float64, scale int, what string) ([][]int64, []int64, error) {
+	if scale > 30 {
+		return nil, nil, fmt.Errorf("datacommit: scale %d is above 30", scale)
+	}
+	out := make([][]int64, len(rows))
+	var all []int64
+	for i, row := range rows {
+		out[i] = make([]int64, len(row))
+		for j, v := range row {
+			q, err := quant.Quantize(v, scale)
+			if err != nil || q >= 1<<62 || q < -(1<<62) {
+				at := fmt.Sprintf("%s[%d][%d]", what, i, j)
+				if len(rows) == 1 {
+					at = fmt.Sprintf("%s[%d]", what, j)
+				}
+				return nil, nil, fmt.Errorf("datacommit: %s = %v does not fit at scale %d; lower the scale", at, v, scale)
+			}
+			out[i][j] = q
+			all = append(all, q)
+		}
+	}
+	return out, all, nil
 }
 
 // FromLabels is an answer key: labels only.
@@ -216,7 +251,7 @@ func New(d *Data, name string) (*Commitment, *Opening, error) {
 	}
 	c := &Commitment{Format: CommitmentFormat, Construction: Construction, Name: name, Root: root.String(),
 		Rows: d.Shape.Rows, RowsPerLeaf: d.Shape.RowsPerLeaf, Columns: d.Shape.Columns, Label: d.Shape.Label,
-		Scale: d.Shape.Scale, FeatureBits: d.Shape.FeatureBits, LabelBits: d.Shape.LabelBits}
+		Scale: d.Shape.Scale, LabelScale: d.Shape.LabelScale, FeatureBits: d.Shape.FeatureBits, LabelBits: d.Shape.LabelBits}
 	o := &Opening{Format: OpeningFormat, Root: c.Root, Salts: make([]string, len(salts))}
 	for j, s := range salts {
 		o.Salts[j] = s.String()
@@ -227,7 +262,7 @@ func New(d *Data, name string) (*Commitment, *Opening, error) {
 // Shape is the commitment's DataShape.
 func (c *Commitment) Shape() commit.DataShape {
 	return commit.DataShape{Rows: c.Rows, RowsPerLeaf: c.RowsPerLeaf, Features: len(c.Columns), FeatureBits: c.FeatureBits,
-		LabelBits: c.LabelBits, Scale: c.Scale, Columns: c.Columns, Label: c.Label}
+		LabelBits: c.LabelBits, Scale: c.Scale, LabelScale: c.LabelScale, Columns: c.Columns, Label: c.Label}
 }
 
 // RootInt is the root as a field element.
@@ -293,7 +328,7 @@ func Match(c *Commitment, o *Opening, set *dataset.Set, labelsOnly []int) (*Data
 	if err != nil {
 		return nil, nil, fmt.Errorf("datacommit: %w", err)
 	}
-	opt := Options{Scale: c.Scale, RowsPerLeaf: c.RowsPerLeaf}
+	opt := Options{Scale: c.Scale, LabelScale: c.LabelScale, RowsPerLeaf: c.RowsPerLeaf}
 	var d *Data
 	switch {
 	case set != nil:

@@ -14,7 +14,7 @@ import (
 func newCommit() *cobra.Command {
 	var (
 		out, opening, commitment, split, label string
-		scale, perLeaf                         int
+		scale, labelScale, perLeaf             int
 		verify, asJSON                         bool
 	)
 	cmd := &cobra.Command{
@@ -31,7 +31,9 @@ data.json (--split), CSV with a label column (--label) — or an answer key
 {"y": [answer, ...]} (labels only; see zkai grade).
 
 Features are stored as round(x·2^scale). The default scale is the smallest
-0..16 at which every value is exact (so nothing is rounded), else 16. Rows are
+0..16 at which every value is exact (so nothing is rounded), else 16. Labels
+get their own scale by the same rule: 0 for class indices, more for
+regression targets (zkai compile --metric mse). Rows are
 grouped into leaves of at most 256 rows (--rows-per-leaf); each leaf is hashed
 as a whole inside proofs.
 
@@ -83,7 +85,7 @@ grader) before the model was evaluated; record both in the ledger.
 			if out == "" {
 				return withHint(fmt.Errorf("-o is required"), "name the public commitment file: -o COMMITMENT.json")
 			}
-			opt := datacommit.Options{Scale: scale, RowsPerLeaf: perLeaf}
+			opt := datacommit.Options{Scale: scale, LabelScale: labelScale, RowsPerLeaf: perLeaf}
 			var d *datacommit.Data
 			name := ""
 			if set != nil {
@@ -128,6 +130,7 @@ grader) before the model was evaluated; record both in the ledger.
 	fl.StringVar(&split, "split", "test", "split of a fixtures data.json: test or train")
 	fl.StringVar(&label, "label", "", "CSV label column (default: the last)")
 	fl.IntVar(&scale, "scale", -1, "fractional bits of the features (default: smallest exact 0..16, else 16)")
+	fl.IntVar(&labelScale, "label-scale", -1, "fractional bits of the labels (default: 0 for integer labels such as classes, else as --scale)")
 	fl.IntVar(&perLeaf, "rows-per-leaf", 0, "rows per leaf (default: at most 256, leaves as even as possible)")
 	fl.BoolVar(&asJSON, "json", false, "print the commitment (or the --verify verdict) as JSON")
 	return cmd

@@ -41,7 +41,7 @@ func TestCommitCLI(t *testing.T) {
 		{"no opening", []string{"commit", mlpData, "-o", c}, "--opening is required"},
 		{"no output", []string{"commit", mlpData, "--opening", o}, "-o is required"},
 		{"ragged rows", []string{"commit", writeTemp(t, "r.json", []byte(`{"x": [[1, 2], [3]], "y": [0, 1]}`)), "-o", c, "--opening", o}, "same length"},
-		{"label out of range", []string{"commit", writeTemp(t, "l.json", []byte(`{"x": [[1], [3]], "y": [0, -1]}`)), "-o", c, "--opening", o}, "not a class index"},
+		{"fractional label at label scale 0", []string{"commit", writeTemp(t, "l.json", []byte(`{"x": [[1], [3]], "y": [0, 0.5]}`)), "-o", c, "--opening", o, "--label-scale", "0"}, "not an integer"},
 		{"no labels", []string{"commit", writeTemp(t, "n.json", []byte(`{"x": [[1], [3]]}`)), "-o", c, "--opening", o}, "no labels"},
 		{"bad key", []string{"commit", writeTemp(t, "k.json", []byte(`{"y": [0, 1.5]}`)), "-o", c, "--opening", o}, "not a class index"},
 		{"verify without commitment", []string{"commit", "--verify", mlpData, "--opening", o}, "--commitment"},
