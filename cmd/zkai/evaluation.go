@@ -28,7 +28,7 @@ func (f *evalFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.statement, "statement", "inference", "inference, or evaluation (accuracy over a committed data set)")
 	fl.StringVar(&f.dataCommitment, "data-commitment", "", "evaluation: the data set's commitment (zkai commit)")
 	fl.IntVar(&f.batch, "batch", 0, "evaluation: rows per shard proof, rounded up to whole leaves (default min(N, 512))")
-	fl.StringVar(&f.metric, "metric", "accuracy", "evaluation: the metric (accuracy)")
+	fl.StringVar(&f.metric, "metric", "accuracy", "evaluation: accuracy (classifiers) or mse (one-output models against regression targets)")
 	fl.Float64Var(&f.atLeast, "at-least", -1, "evaluation: prove accuracy ≥ this fraction without revealing the exact figure")
 	fl.StringVar(&f.modelOpening, "model-opening", "", "evaluation: an inference compile's model.opening.json, so both name the model by the same commitment")
 }
@@ -139,6 +139,8 @@ weight.`,
 func printAggregate(w io.Writer, a *evaluation.Aggregate) {
 	if a.Accuracy != nil {
 		fmt.Fprintf(w, "  accuracy %.4f (%d of %d rows)\n", *a.Accuracy, *a.Correct, a.N)
+	} else if a.MSE != nil {
+		fmt.Fprintf(w, "  mse %.6g over %d rows (sum of squared errors %s at 2^-%d)\n", *a.MSE, a.N, a.SSE, 2**a.ErrScale)
 	} else if a.AccuracyAtLeast != nil {
 		fmt.Fprintf(w, "  accuracy ≥ %.4f (at least %d of %d rows; the exact figure stays hidden)\n", *a.AccuracyAtLeast, *a.AtLeast, a.N)
 	}

@@ -92,7 +92,8 @@ func TestEvaluationCLI(t *testing.T) {
 		{"no data commitment", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation"}, "--data-commitment"},
 		{"unknown statement", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "training"}, "want inference or evaluation"},
 		{"answer key", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", kc}, "answer key"},
-		{"mse", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "mse"}, "not supported"},
+		{"mse of a classifier", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "mse"}, "mse needs a model with one output value"},
+		{"unknown metric", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "auc"}, "not supported"},
 		{"threshold above 1", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--at-least", "1.5"}, "[0, 1]"},
 		{"ragged rows", []string{"prove-eval", ev, "--data", writeTemp(t, "r.json", []byte(`{"x": [[1, 2], [3]], "y": [0, 1]}`)), "--opening", o, "-o", eval}, "same length"},
 		{"schema mismatch", []string{"prove-eval", ev, "--data", smallDigits(t, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {

@@ -3,6 +3,7 @@ package evaluation
 import (
 	"fmt"
 	"math/big"
+	"math/bits"
 
 	"github.com/consensys/gnark/frontend"
 
@@ -29,6 +30,10 @@ type Spec struct {
 	// InputShift is the model input's scale minus the data's: positive
 	// shifts left (exact), negative divides with rounding (checked).
 	InputShift int
+	// MSE sums squared errors (o·2^OutShift − y·2^LabelShift)², at scale
+	// 2^−2·ErrScale, instead of counting correct predictions.
+	MSE                            bool
+	OutShift, LabelShift, ErrScale int
 }
 
 // Rows is the number of row slots in a shard.
@@ -40,18 +45,20 @@ func (s *Spec) Rows() int { return s.LeavesPerShard * s.Data.RowsPerLeaf }
 // Public: the shard's leaf commitments (the verifier rebuilds the data-set
 // root from the leaves of all shards), Rows (the real rows in the shard —
 // slots past it are padding and not counted), the model commitment with
-// private weights, and either Correct (the shard's exact count) or, in the
-// threshold form, Count = (commitment before, commitment after, first,
-// final, at-least).
+// private weights, and either Sum (the shard's exact count, or its sum of
+// squared errors) or, in the threshold form, Count = (commitment before,
+// commitment after, first, final, at-least). With MSE, ErrScale carries the
+// error's scale, so the figure a verifier computes from Sum is proven too.
 type Circuit struct {
 	Program *quant.Program `gnark:"-"`
 	Spec    Spec           `gnark:"-"`
 
-	Leaves  []frontend.Variable `gnark:",public"`
-	Rows    frontend.Variable   `gnark:",public"`
-	Model   []frontend.Variable `gnark:",public"`
-	Correct []frontend.Variable `gnark:",public"`
-	Count   []frontend.Variable `gnark:",public"`
+	Leaves   []frontend.Variable `gnark:",public"`
+	Rows     frontend.Variable   `gnark:",public"`
+	Model    []frontend.Variable `gnark:",public"`
+	Sum      []frontend.Variable `gnark:",public"`
+	Count    []frontend.Variable `gnark:",public"`
+	ErrScale []frontend.Variable `gnark:",public"`
 
 	X, Y       []frontend.Variable   `gnark:",secret"` // features (row-major) and labels of every slot
 	Salts      []frontend.Variable   `gnark:",secret"` // one per leaf
@@ -101,7 +108,18 @@ func NewCircuit(p *quant.Program, s Spec) (*Circuit, error) {
 		c.Count = make([]frontend.Variable, countSlots)
 		c.CountSalts = make([]frontend.Variable, 3)
 	} else {
-		c.Correct = make([]frontend.Variable, 1)
+		c.Sum = make([]frontend.Variable, 1)
+	}
+	if s.MSE {
+		c.ErrScale = make([]frontend.Variable, 1)
+		out := p.Tensors[p.Outputs[0]]
+		if out.Len() != 1 {
+			return nil, fmt.Errorf("evaluation: mse needs a model with one output value (a regressor); this one has %d", out.Len())
+		}
+		// (Σ over B rows of e²) must stay far below the field size
+		if eb := errBits(out.Bits, &s); 2*eb+bits.Len(uint(s.Rows())) > 240 {
+			return nil, fmt.Errorf("evaluation: squared errors of %d bits do not fit a field element; lower the scales", 2*eb)
+		}
 	}
 	return c, nil
 }
@@ -186,16 +204,24 @@ func (c *Circuit) Define(api frontend.API) error {
 	out := p.Tensors[p.Outputs[0]]
 	hits := make([]frontend.Variable, B)
 	for r := range B {
+		if s.MSE {
+			e := api.Sub(api.Mul(outs[r][0][0], pow2(s.OutShift)), api.Mul(c.Y[r], pow2(s.LabelShift)))
+			hits[r] = api.Mul(mask[r], api.Mul(e, e))
+			continue
+		}
 		pred, err := g.Predict(outs[r][0], out.Bits, s.Binary)
 		if err != nil {
 			return err
 		}
 		hits[r] = api.Mul(mask[r], api.IsZero(api.Sub(pred, c.Y[r])))
 	}
+	if s.MSE {
+		api.AssertIsEqual(c.ErrScale[0], s.ErrScale)
+	}
 	count := api.Add(0, 0, hits...)
 
 	if !s.Threshold {
-		api.AssertIsEqual(count, c.Correct[0])
+		api.AssertIsEqual(count, c.Sum[0])
 		return nil
 	}
 	first, final := c.Count[countFirst], c.Count[countFinal]
@@ -220,6 +246,13 @@ func (c *Circuit) Define(api frontend.API) error {
 	g.CheckNonNeg(api.Mul(final, api.Sub(after, c.Count[countAtLeast])), CountBits)
 	g.CheckNonNeg(c.Count[countAtLeast], CountBits)
 	return nil
+}
+
+func pow2(k int) *big.Int { return new(big.Int).Lsh(big.NewInt(1), uint(k)) }
+
+// errBits bounds the signed error o·2^OutShift − y·2^LabelShift.
+func errBits(outBits int, s *Spec) int {
+	return max(outBits+s.OutShift, s.Data.LabelBits+s.LabelShift) + 1
 }
 
 func commitCount(api frontend.API, v, salt frontend.Variable) (frontend.Variable, error) {

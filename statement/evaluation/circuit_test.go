@@ -59,16 +59,16 @@ func TestCircuitSoundness(t *testing.T) {
 					t.Fatal(err)
 				}
 				if threshold {
-					if _, err := chainCount(a, 0, *in, 0, sp.correct, nil); err != nil {
+					if _, err := chainCount(a, 0, *in, 0, sp.sum.Int64(), nil); err != nil {
 						t.Fatal(err)
 					}
 				} else {
-					a.Correct = []frontend.Variable{sp.correct}
+					a.Sum = []frontend.Variable{sp.sum.Int64()}
 				}
 				return a
 			}
 			g := good()
-			if threshold && *in.AtLeast > 7 || !threshold && g.Correct[0].(int64) < 2 {
+			if threshold && *in.AtLeast > 7 || !threshold && g.Sum[0].(int64) < 2 {
 				t.Fatalf("fixture too weak to show anything")
 			}
 			edits := map[string]func(a *Circuit){
@@ -84,8 +84,8 @@ func TestCircuitSoundness(t *testing.T) {
 				edits["count after is another"] = func(a *Circuit) { a.Count[countOut] = big.NewInt(3) }
 				edits["started above zero"] = func(a *Circuit) { a.CountSalts[0] = 1 }
 			} else {
-				edits["count plus one"] = func(a *Circuit) { a.Correct[0] = a.Correct[0].(int64) + 1 }
-				edits["count minus one"] = func(a *Circuit) { a.Correct[0] = a.Correct[0].(int64) - 1 }
+				edits["count plus one"] = func(a *Circuit) { a.Sum[0] = a.Sum[0].(int64) + 1 }
+				edits["count minus one"] = func(a *Circuit) { a.Sum[0] = a.Sum[0].(int64) - 1 }
 			}
 			opts := []test.TestingOption{test.WithCurves(ecc.BN254), test.WithBackends(backend.GROTH16), test.NoFuzzing(),
 				test.NoProverChecks(), test.WithValidAssignment(g)}

@@ -72,6 +72,12 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 	if out.Len() == 1 {
 		info.Binary = binaryThreshold(evaluate.Threshold(m.Graph), out.Scale)
 	}
+	if info.Metric == MetricMSE {
+		// errors at the finer of the output's and the labels' scales: both
+		// sides are shifted left, exactly
+		info.ErrScale = max(out.Scale, data.LabelScale)
+		info.OutShift, info.LabelShift = info.ErrScale-out.Scale, info.ErrScale-data.LabelScale
+	}
 	c, err := NewCircuit(p, info.spec(opt.Weights))
 	if err != nil {
 		return nil, err

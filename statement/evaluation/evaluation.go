@@ -1,7 +1,9 @@
 // Package evaluation is the statement "the committed model classifies
 // `correct` of the N rows of a committed, hidden data set correctly" (or,
-// in the threshold form, "at least t of them"): tamper-proof accuracy
-// figures that reveal neither the data nor, with private weights, the model.
+// in the threshold form, "at least t of them"; or, for a one-output model,
+// "its squared errors against the labels sum to S" — the MSE):
+// tamper-proof metrics that reveal neither the data nor, with private
+// weights, the model.
 //
 // # Shards
 //
@@ -63,7 +65,7 @@ const (
 // Info is settings.json's "evaluation" section.
 type Info struct {
 	Data           datacommit.Commitment `json:"data"`
-	Metric         string                `json:"metric"` // accuracy
+	Metric         string                `json:"metric"` // accuracy or mse
 	LeavesPerShard int                   `json:"leaves_per_shard"`
 	RowsPerShard   int                   `json:"rows_per_shard"`
 	Shards         int                   `json:"shards"`
@@ -72,12 +74,18 @@ type Info struct {
 	AtLeast    *int  `json:"at_least,omitempty"`
 	Binary     int64 `json:"binary_threshold"`
 	InputShift int   `json:"input_shift"`
+	// MSE: the error o·2^OutShift − y·2^LabelShift is at scale
+	// 2^−ErrScale, the sum of squared errors at 2^−2·ErrScale.
+	OutShift   int `json:"out_shift,omitempty"`
+	LabelShift int `json:"label_shift,omitempty"`
+	ErrScale   int `json:"err_scale,omitempty"`
 }
 
 // Spec is the circuit's compile-time description.
 func (in *Info) spec(weights circuit.Visibility) Spec {
 	return Spec{Data: in.Data.Shape(), LeavesPerShard: in.LeavesPerShard, PrivateWeights: weights == circuit.Private,
-		Threshold: in.AtLeast != nil, Binary: in.Binary, InputShift: in.InputShift}
+		Threshold: in.AtLeast != nil, Binary: in.Binary, InputShift: in.InputShift,
+		MSE: in.Metric == MetricMSE, OutShift: in.OutShift, LabelShift: in.LabelShift, ErrScale: in.ErrScale}
 }
 
 // shardRange is shard k's real rows and leaves.
@@ -93,7 +101,8 @@ type Options struct {
 	// Batch is the number of rows per shard (rounded up to whole leaves);
 	// 0 picks min(N, 512).
 	Batch int
-	// Metric is "accuracy" (the only one supported so far).
+	// Metric is "accuracy" (default) or "mse" (mean squared error of a
+	// one-output model against regression targets).
 	Metric string
 	// AtLeast, when set, proves accuracy ≥ *AtLeast (a fraction in [0, 1])
 	// without revealing the exact figure.
@@ -106,9 +115,24 @@ type Options struct {
 	ModelOpening string
 }
 
+// Metrics.
+const (
+	MetricAccuracy = "accuracy"
+	MetricMSE      = "mse"
+)
+
 func plan(c *datacommit.Commitment, opt Options) (*Info, error) {
-	if opt.Metric != "" && opt.Metric != "accuracy" {
-		return nil, fmt.Errorf("metric %q is not supported; supported: accuracy", opt.Metric)
+	metric := opt.Metric
+	if metric == "" {
+		metric = MetricAccuracy
+	}
+	switch {
+	case metric != MetricAccuracy && metric != MetricMSE:
+		return nil, fmt.Errorf("metric %q is not supported; supported: accuracy, mse", opt.Metric)
+	case metric == MetricMSE && opt.AtLeast != nil:
+		return nil, fmt.Errorf("--at-least applies to accuracy; the mse is proven exactly")
+	case metric == MetricAccuracy && c.LabelScale != 0:
+		return nil, fmt.Errorf("the data set's labels are fractional (label scale 2^-%d): accuracy needs class indices; use --metric mse for regression targets", c.LabelScale)
 	}
 	s := c.Shape()
 	batch := opt.Batch
@@ -119,7 +143,7 @@ func plan(c *datacommit.Commitment, opt Options) (*Info, error) {
 		return nil, fmt.Errorf("--batch %d: a shard needs at least one row", batch)
 	}
 	leaves := min((batch+s.RowsPerLeaf-1)/s.RowsPerLeaf, s.Leaves())
-	in := &Info{Data: *c, Metric: "accuracy", LeavesPerShard: leaves, RowsPerShard: leaves * s.RowsPerLeaf}
+	in := &Info{Data: *c, Metric: metric, LeavesPerShard: leaves, RowsPerShard: leaves * s.RowsPerLeaf}
 	in.Shards = (s.Leaves() + leaves - 1) / leaves
 	if opt.AtLeast != nil {
 		t := *opt.AtLeast

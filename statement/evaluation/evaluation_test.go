@@ -2,6 +2,8 @@ package evaluation
 
 import (
 	"encoding/json"
+	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -338,5 +340,121 @@ func TestRescaledData(t *testing.T) {
 	}
 	if *p.File.Public.Accuracy != rep.FixedAccuracy {
 		t.Fatalf("proved %v; zkai eval says %v", *p.File.Public.Accuracy, rep.FixedAccuracy)
+	}
+}
+
+// TestMSE proves the mean squared error of credit_logreg's probability
+// against the 0/1 labels (its Brier score) on 16 rows, and checks it against
+// the fixed-point outputs computed outside the circuit.
+func TestMSE(t *testing.T) {
+	const model = "../../testdata/models/credit_logreg/model.onnx"
+	set, err := dataset.Load("../../testdata/models/credit_logreg/data.json", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.X, set.Y = set.X[:16], set.Y[:16]
+	d, err := datacommit.FromSet(set, datacommit.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, o, err := datacommit.New(d, "credit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := Compile(model, engine.Options{}, c, Options{Metric: MetricMSE, Weights: circuit.Private}, dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inference.RunSetup(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prove(dir, set, o, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := engine.Open(model, engine.Options{SettingsFile: filepath.Join(dir, inference.SettingsFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := ed.Eval.spec(circuit.Private)
+	outScale := m.Program.Tensors[m.Program.Outputs[0]].Scale
+	var want float64
+	for i, row := range d.X {
+		out, err := run(m.Program, row, &spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := math.Ldexp(float64(out[0]), -outScale)
+		want += (o - set.Y[i]) * (o - set.Y[i])
+	}
+	want /= 16
+	got := *p.File.Public.MSE
+	if math.Abs(got-want) > 1e-12 || got <= 0 || got >= 1 {
+		t.Fatalf("proved mse %v; the fixed-point outputs give %v", got, want)
+	}
+	file, _ := json.Marshal(p.File)
+	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
+	if r := Verify(file, vk, c.Root, ""); !r.Valid {
+		t.Fatal(r.Reason)
+	}
+	edit := func(fn func(ef *File)) []byte {
+		var ef File
+		if err := json.Unmarshal(file, &ef); err != nil {
+			t.Fatal(err)
+		}
+		fn(&ef)
+		b, _ := json.Marshal(&ef)
+		return b
+	}
+	shard := func(ef *File, fn func(sp *ShardPublic)) {
+		var sp ShardPublic
+		_ = json.Unmarshal(ef.Shards[0].Public, &sp)
+		fn(&sp)
+		ef.Shards[0].Public, _ = json.Marshal(&sp)
+	}
+	for name, b := range map[string][]byte{
+		"mse halved": edit(func(ef *File) { h := *ef.Public.MSE / 2; ef.Public.MSE = &h }),
+		"error scale claimed coarser (mse ×4)": edit(func(ef *File) {
+			s := *ef.Public.ErrScale - 1
+			ef.Public.ErrScale = &s
+			m := *ef.Public.MSE * 4
+			ef.Public.MSE = &m
+			for k := range ef.Shards {
+				var sp ShardPublic
+				_ = json.Unmarshal(ef.Shards[k].Public, &sp)
+				sp.ErrScale = &s
+				ef.Shards[k].Public, _ = json.Marshal(&sp)
+			}
+		}),
+		"a shard's sse minus one": edit(func(ef *File) {
+			shard(ef, func(sp *ShardPublic) {
+				v, _ := new(big.Int).SetString(sp.SSE, 10)
+				sp.SSE = v.Sub(v, big.NewInt(1)).String()
+			})
+			v, _ := new(big.Int).SetString(ef.Public.SSE, 10)
+			ef.Public.SSE = v.Sub(v, big.NewInt(1)).String()
+		}),
+		"an accuracy claimed instead": edit(func(ef *File) { ef.Public.Metric = MetricAccuracy }),
+	} {
+		if r := Verify(b, vk, "", ""); r.Valid {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// a classifier's accuracy on fractional labels makes no sense
+	y := make([]float64, 4)
+	for i := range y {
+		y[i] = 0.25 * float64(i)
+	}
+	d2, _ := datacommit.FromSet(&dataset.Set{X: set.X[:4], Y: y, Columns: set.Columns}, datacommit.DefaultOptions())
+	c2, _, _ := datacommit.New(d2, "fractional")
+	if _, err := Compile(model, engine.Options{}, c2, Options{}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "--metric mse") {
+		t.Fatalf("accuracy on fractional labels: %v", err)
+	}
+	if _, err := Compile(digitsModel, engine.Options{}, c2, Options{Metric: MetricMSE}, t.TempDir()); err == nil {
+		t.Fatal("mse of a 10-output model compiled")
 	}
 }

@@ -94,24 +94,22 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 	if d.Eval.AtLeast != nil {
 		// refuse before minutes of proving: the last shard could not
 		// prove the threshold
-		var hits int
+		var hits int64
 		for r := range data.Y {
-			pred, err := predict(p, data.X[r], &spec)
+			v, err := score(p, data.X[r], data.Y[r], &spec)
 			if err != nil {
 				return nil, fmt.Errorf("row %d: %w", r, err)
 			}
-			if pred == data.Y[r] {
-				hits++
-			}
+			hits += v.Int64()
 		}
-		if hits < *d.Eval.AtLeast {
+		if hits < int64(*d.Eval.AtLeast) {
 			return nil, fmt.Errorf("the model classifies %d of %d rows correctly, below the --at-least threshold of %d: nothing to prove", hits, len(data.Y), *d.Eval.AtLeast)
 		}
 	}
 	f := &File{Format: Format, Statement: Statement, VKDigest: d.Setup.VKDigest, InsecureSetup: d.Setup.Insecure}
-	f.Public = Aggregate{Metric: "accuracy", N: data.Shape.Rows, DataRoot: d.Eval.Data.Root, Data: d.Eval.Data}
+	f.Public = Aggregate{Metric: d.Eval.Metric, N: data.Shape.Rows, DataRoot: d.Eval.Data.Root, Data: d.Eval.Data}
 	f.Public.Model.Weights = d.Info.Visibility.Weights
-	var total int64
+	total := new(big.Int)
 	var countSalt *big.Int // the previous shard's count commitment salt
 	var backend time.Duration
 	for k := range d.Eval.Shards {
@@ -137,17 +135,21 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 			sp.Model = h.String()
 			f.Public.Model.Commitment = sp.Model
 		}
-		if spec.Threshold {
-			if sp.Count, err = chainCount(a, k, d.Eval, total, sp.correct, countSalt); err != nil {
+		switch {
+		case spec.Threshold:
+			if sp.Count, err = chainCount(a, k, d.Eval, total.Int64(), sp.sum.Int64(), countSalt); err != nil {
 				return nil, err
 			}
 			countSalt = a.CountSalts[2].(*big.Int)
-		} else {
-			c := sp.correct
+		case spec.MSE:
+			sp.SSE, sp.ErrScale = sp.sum.String(), &spec.ErrScale
+			a.Sum, a.ErrScale = []frontend.Variable{sp.sum}, []frontend.Variable{spec.ErrScale}
+		default:
+			c := sp.sum.Int64()
 			sp.Correct = &c
-			a.Correct = []frontend.Variable{c}
+			a.Sum = []frontend.Variable{c}
 		}
-		total += sp.correct
+		total.Add(total, sp.sum)
 		start := time.Now()
 		proofBytes, _, err := proof.Prove(d.Info.Backend, ccs, pk, a)
 		if err != nil {
@@ -161,16 +163,8 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 		b.InsecureSetup = d.Setup.Insecure
 		f.Shards = append(f.Shards, b)
 	}
-	n := float64(data.Shape.Rows)
-	if d.Eval.AtLeast != nil {
-		t := *d.Eval.AtLeast
-		f.Public.AtLeast = &t
-		acc := float64(t) / n
-		f.Public.AccuracyAtLeast = &acc
-	} else {
-		c := int(total)
-		acc := float64(total) / n
-		f.Public.Correct, f.Public.Accuracy = &c, &acc
+	if err := f.Public.setFigure(total, d.Eval.AtLeast, spec.ErrScale); err != nil {
+		return nil, err
 	}
 	return &Proven{File: f, Backend: backend}, nil
 }
@@ -217,22 +211,40 @@ func assignShard(p *quant.Program, data *datacommit.Data, salts []*big.Int, spec
 			}
 		}
 	}
-	// count natively, on the same integers the circuit sees
+	// score natively, on the same integers the circuit sees
+	sp.sum = new(big.Int)
 	for r := range rows {
 		row := k*in.RowsPerShard + r
-		pred, err := predict(p, data.X[row], spec)
+		v, err := score(p, data.X[row], data.Y[row], spec)
 		if err != nil {
 			return nil, nil, fmt.Errorf("row %d: %w", row, err)
 		}
-		if pred == data.Y[row] {
-			sp.correct++
-		}
+		sp.sum.Add(sp.sum, v)
 	}
 	return a, sp, nil
 }
 
-// predict runs the program on one committed row.
-func predict(p *quant.Program, x []int64, spec *Spec) (int64, error) {
+// score is one row's term of the shard's sum: 1 for a correct
+// prediction, else 0; with MSE, the squared error.
+func score(p *quant.Program, x []int64, y int64, spec *Spec) (*big.Int, error) {
+	out, err := run(p, x, spec)
+	if err != nil {
+		return nil, err
+	}
+	if spec.MSE {
+		e := new(big.Int).Lsh(big.NewInt(out[0]), uint(spec.OutShift))
+		e.Sub(e, new(big.Int).Lsh(big.NewInt(y), uint(spec.LabelShift)))
+		return e.Mul(e, e), nil
+	}
+	if predict(out, spec) == y {
+		return big.NewInt(1), nil
+	}
+	return new(big.Int), nil
+}
+
+// run evaluates the program on one committed row, brought to the model
+// input's scale as the circuit does.
+func run(p *quant.Program, x []int64, spec *Spec) ([]int64, error) {
 	in := make([]int64, len(x))
 	for j, v := range x {
 		switch {
@@ -245,14 +257,18 @@ func predict(p *quant.Program, x []int64, spec *Spec) (int64, error) {
 	}
 	w, err := p.EvalInts([][]int64{in})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	out := w.Values[p.Outputs[0]]
+	return w.Values[p.Outputs[0]], nil
+}
+
+// predict is evaluate's rule on integer outputs.
+func predict(out []int64, spec *Spec) int64 {
 	if len(out) == 1 {
 		if out[0] >= spec.Binary {
-			return 1, nil
+			return 1
 		}
-		return 0, nil
+		return 0
 	}
 	best := 0
 	for i, v := range out {
@@ -260,7 +276,7 @@ func predict(p *quant.Program, x []int64, spec *Spec) (int64, error) {
 			best = i
 		}
 	}
-	return int64(best), nil
+	return int64(best)
 }
 
 func floorDiv(a, b int64) int64 {

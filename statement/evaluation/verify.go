@@ -41,6 +41,9 @@ type Aggregate struct {
 	N               int                   `json:"n"`
 	Accuracy        *float64              `json:"accuracy,omitempty"`
 	Correct         *int                  `json:"correct,omitempty"`
+	MSE             *float64              `json:"mse,omitempty"`
+	SSE             string                `json:"sse,omitempty"`       // sum of squared errors, an integer at scale 2^−2·err_scale
+	ErrScale        *int                  `json:"err_scale,omitempty"` // the errors' scale`
 	AccuracyAtLeast *float64              `json:"accuracy_at_least,omitempty"`
 	AtLeast         *int                  `json:"correct_at_least,omitempty"`
 	DataRoot        string                `json:"data_root"`
@@ -50,14 +53,16 @@ type Aggregate struct {
 
 // ShardPublic is a shard bundle's "public" object.
 type ShardPublic struct {
-	Shard   int          `json:"shard"`
-	Rows    int          `json:"rows"`
-	Leaves  []string     `json:"leaves"`
-	Model   string       `json:"model,omitempty"`
-	Correct *int64       `json:"correct,omitempty"`
-	Count   *CountPublic `json:"count,omitempty"`
+	Shard    int          `json:"shard"`
+	Rows     int          `json:"rows"`
+	Leaves   []string     `json:"leaves"`
+	Model    string       `json:"model,omitempty"`
+	Correct  *int64       `json:"correct,omitempty"`
+	SSE      string       `json:"sse,omitempty"`
+	ErrScale *int         `json:"err_scale,omitempty"`
+	Count    *CountPublic `json:"count,omitempty"`
 
-	correct int64 // the shard's count, known to the prover
+	sum *big.Int // the shard's count or sum of squared errors, known to the prover
 }
 
 // CountPublic is the threshold form's chained, hidden count.
@@ -106,8 +111,17 @@ func (sp *ShardPublic) vector(spec *Spec) ([]*big.Int, error) {
 			return nil, err
 		}
 		v = append(v, in, out, big.NewInt(int64(boolInt(sp.Count.First))), big.NewInt(int64(boolInt(sp.Count.Final))), big.NewInt(int64(sp.Count.AtLeast)))
+	case spec.MSE:
+		if sp.Correct != nil || sp.Count != nil || sp.ErrScale == nil {
+			return nil, fmt.Errorf("want a sum of squared errors and its scale")
+		}
+		sse, err := inference.ParseField(sp.SSE)
+		if err != nil {
+			return nil, fmt.Errorf("sse: %w", err)
+		}
+		v = append(v, sse, big.NewInt(int64(*sp.ErrScale)))
 	default:
-		if sp.Correct == nil || sp.Count != nil || *sp.Correct < 0 {
+		if sp.Correct == nil || sp.Count != nil || *sp.Correct < 0 || sp.SSE != "" || sp.ErrScale != nil {
 			return nil, fmt.Errorf("want an exact, non-negative count")
 		}
 		v = append(v, big.NewInt(*sp.Correct))
@@ -155,10 +169,14 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 	if expectModel != "" && (agg.Model.Weights != circuit.Private || agg.Model.Commitment != expectModel) {
 		return fail("the evaluation is of model %q, not the expected %q", agg.Model.Commitment, expectModel)
 	}
-	if agg.Metric != "accuracy" {
+	if agg.Metric != MetricAccuracy && agg.Metric != MetricMSE {
 		return fail("metric %q is not supported", agg.Metric)
 	}
 	threshold := agg.AtLeast != nil
+	mse := agg.Metric == MetricMSE
+	if mse && (threshold || agg.ErrScale == nil) {
+		return fail("an mse claim needs its error scale and no threshold")
+	}
 	s := agg.Data.Shape()
 	// The shard layout follows from the data shape and the circuit's
 	// leaves per shard, read off the first shard (the vk fixes it: a wrong
@@ -175,13 +193,13 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 	if len(f.Shards) != in.Shards {
 		return fail("%d shards; %d rows in leaves of %d at %d leaves per shard make %d", len(f.Shards), s.Rows, s.RowsPerLeaf, in.LeavesPerShard, in.Shards)
 	}
-	spec := Spec{Data: s, LeavesPerShard: in.LeavesPerShard, PrivateWeights: agg.Model.Weights == circuit.Private, Threshold: threshold}
+	spec := Spec{Data: s, LeavesPerShard: in.LeavesPerShard, PrivateWeights: agg.Model.Weights == circuit.Private, Threshold: threshold, MSE: mse}
 	vk, err := proof.ReadVK(f.Shards[0].Backend, vkBytes)
 	if err != nil {
 		return fail("%v", err)
 	}
 	var leaves []*big.Int
-	var total int64
+	total := new(big.Int)
 	prevOut := ""
 	for k, b := range f.Shards {
 		if b.Statement != ShardStatement || b.VKDigest != f.VKDigest || b.Backend != f.Shards[0].Backend {
@@ -199,6 +217,9 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 		}
 		if spec.PrivateWeights && sp.Model != agg.Model.Commitment {
 			return fail("shard %d is about model %s, not %s", k, sp.Model, agg.Model.Commitment)
+		}
+		if mse && (sp.ErrScale == nil || *sp.ErrScale != *agg.ErrScale) {
+			return fail("shard %d: its error scale is not the claim's", k)
 		}
 		vec, err := sp.vector(&spec)
 		if err != nil {
@@ -222,7 +243,7 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 			}
 			prevOut = c.Out
 		} else {
-			total += *sp.Correct
+			total.Add(total, vec[len(vec)-1-boolInt(mse)]) // the proven sum
 		}
 	}
 	root, err := s.Root(leaves)
@@ -232,16 +253,55 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 	if root.String() != agg.DataRoot {
 		return fail("the shards' rows are not the committed data set: their leaves give root %s, not %s", root, agg.DataRoot)
 	}
-	n := float64(agg.N)
-	if threshold {
-		if agg.Correct != nil || agg.Accuracy != nil || agg.AccuracyAtLeast == nil || *agg.AccuracyAtLeast != float64(*agg.AtLeast)/n {
-			return fail("the claimed threshold does not match the proven one (%d of %d)", *agg.AtLeast, agg.N)
-		}
-	} else {
-		if agg.Correct == nil || int64(*agg.Correct) != total || agg.Accuracy == nil || *agg.Accuracy != float64(total)/n || agg.AccuracyAtLeast != nil {
-			return fail("the claimed figure does not match the proven count (%d of %d)", total, agg.N)
-		}
+	// the figure shown must be the one the proven sum gives
+	var want Aggregate
+	errScale := 0
+	if mse {
+		errScale = *agg.ErrScale
+	}
+	want.N, want.Metric = agg.N, agg.Metric
+	if err := want.setFigure(total, agg.AtLeast, errScale); err != nil {
+		return fail("%v", err)
+	}
+	if !sameFigure(agg, &want) {
+		return fail("the claimed figure does not match the proven one (%s over %d rows)", total, agg.N)
 	}
 	res.Valid, res.Reason = true, "every shard verifies and together they cover the committed data set"
 	return res
+}
+
+// setFigure fills the claim from the proven total: the exact count and
+// accuracy, the threshold alone, or the sum of squared errors and the mse.
+func (a *Aggregate) setFigure(total *big.Int, atLeast *int, errScale int) error {
+	n := float64(a.N)
+	a.Correct, a.Accuracy, a.AtLeast, a.AccuracyAtLeast, a.MSE, a.SSE, a.ErrScale = nil, nil, nil, nil, nil, "", nil
+	switch {
+	case atLeast != nil:
+		t := *atLeast
+		acc := float64(t) / n
+		a.AtLeast, a.AccuracyAtLeast = &t, &acc
+	case a.Metric == MetricMSE:
+		// SSE / N / 2^(2·errScale), rounded once to float64
+		q := new(big.Float).SetPrec(200).SetInt(total)
+		q.Quo(q, new(big.Float).SetInt64(int64(a.N)))
+		m, _ := q.SetMantExp(q, -2*errScale).Float64()
+		es := errScale
+		a.MSE, a.SSE, a.ErrScale = &m, total.String(), &es
+	default:
+		if !total.IsInt64() || total.Int64() > int64(a.N) {
+			return fmt.Errorf("a count of %s over %d rows", total, a.N)
+		}
+		c := int(total.Int64())
+		acc := float64(c) / n
+		a.Correct, a.Accuracy = &c, &acc
+	}
+	return nil
+}
+
+// sameFigure compares the figures of two claims.
+func sameFigure(a, b *Aggregate) bool {
+	eqI := func(x, y *int) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	eqF := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return eqI(a.Correct, b.Correct) && eqF(a.Accuracy, b.Accuracy) && eqI(a.AtLeast, b.AtLeast) &&
+		eqF(a.AccuracyAtLeast, b.AccuracyAtLeast) && eqF(a.MSE, b.MSE) && a.SSE == b.SSE && eqI(a.ErrScale, b.ErrScale)
 }
