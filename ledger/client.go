@@ -11,7 +11,7 @@ import (
 )
 
 // ErrRollback reports a checkpoint older than the one a client trusts.
-var ErrRollback = errors.New("checkpoint is smaller than the trusted one (log rolled back?)")
+var ErrRollback = errors.New("rollback: checkpoint is smaller than the trusted one (the log was rolled back or replaced by an older copy)")
 
 // A ForkError reports two checkpoints, both validly signed, that cannot
 // describe the same append-only log: the same size with different roots, or
@@ -76,7 +76,7 @@ func (c *Client) Trusted() (SignedCheckpoint, bool) {
 func (c *Client) Update(msg []byte, proof tlog.TreeProof) (SignedCheckpoint, error) {
 	cp, err := OpenCheckpoint(msg, c.origin, c.verifier)
 	if err != nil {
-		return SignedCheckpoint{}, err
+		return SignedCheckpoint{}, fmt.Errorf("not a checkpoint of log %q signed by the trusted key %s+%08x: %w", c.origin, c.verifier.Name(), c.verifier.KeyHash(), err)
 	}
 	if t := c.trusted; t != nil {
 		switch {
@@ -97,6 +97,26 @@ func (c *Client) Update(msg []byte, proof tlog.TreeProof) (SignedCheckpoint, err
 	}
 	c.trusted = &cp
 	return cp, nil
+}
+
+// Follow updates the client to l's latest checkpoint, taking the
+// consistency proof from l. The log is not trusted for it: Update checks the
+// signature against the client's key and the proof against the trusted
+// root, so a log rolled back, forked or signed by another key is refused.
+func (c *Client) Follow(l *Log) (SignedCheckpoint, error) {
+	cp, err := l.Checkpoint()
+	if err != nil {
+		return SignedCheckpoint{}, fmt.Errorf("the log's latest checkpoint: %w", err)
+	}
+	var proof tlog.TreeProof
+	// Only a larger tree needs a proof; a smaller one is a rollback that
+	// Update reports, and the log could not prove it anyway.
+	if t := c.trusted; t != nil && t.Size < cp.Size {
+		if proof, err = l.ConsistencyProof(t.Size, cp.Size); err != nil {
+			return SignedCheckpoint{}, fmt.Errorf("consistency proof from the trusted size %d to %d: %w", t.Size, cp.Size, err)
+		}
+	}
+	return c.Update(cp.Note, proof)
 }
 
 // VerifyConsistency checks that old is a prefix of new.

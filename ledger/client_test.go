@@ -1,9 +1,12 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -124,5 +127,70 @@ func TestFlippedProofBytes(t *testing.T) {
 				h[k] ^= 1
 			}
 		}
+	}
+}
+
+// TestClientFollow: a client following a growing log advances with it, and
+// refuses, leaving its state file as it was, a copy of the log from before
+// (rollback), a log of the same key and origin that diverged (a fork, at the
+// same size and larger), and a log signed by another key of the same name.
+func TestClientFollow(t *testing.T) {
+	l, key, dir := newTestLog(t)
+	appendN(t, l, key, 0, 3)
+	backup := filepath.Join(t.TempDir(), "backup")
+	if err := os.CopyFS(backup, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l, key, 3, 3) // size 6
+	otherLog := func(k *Key, from, n int) *Log {
+		o, err := Init(t.TempDir(), k, l.Origin())
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendN(t, o, k, from, n)
+		return o
+	}
+	rolledBack, err := Open(backup, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fe *ForkError
+	for _, c := range []struct {
+		name    string
+		log     *Log
+		refused func(error) bool
+	}{
+		{"rollback", rolledBack, func(err error) bool { return errors.Is(err, ErrRollback) }},
+		{"fork at the trusted size", otherLog(key, 100, 6), func(err error) bool { return errors.As(err, &fe) && fe.Err == nil }},
+		{"fork larger than the trusted size", otherLog(key, 100, 9), func(err error) bool { return errors.As(err, &fe) && fe.Err != nil }},
+		{"another key", otherLog(newTestKey(t, "test-log"), 0, 9), func(err error) bool {
+			return err != nil && strings.Contains(err.Error(), "signed by the trusted key")
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			state := filepath.Join(t.TempDir(), "trusted")
+			follow := func(from *Log) (SignedCheckpoint, error) {
+				t.Helper()
+				cl, err := NewClient(l.Origin(), key.VerifierKey(), state)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return cl.Follow(from)
+			}
+			// Trusted on first use, then grown through a proof.
+			if cp, err := follow(rolledBack); err != nil || cp.Size != 3 {
+				t.Fatalf("first use: size %d, %v", cp.Size, err)
+			}
+			if cp, err := follow(l); err != nil || cp.Size != 6 {
+				t.Fatalf("growing: size %d, %v", cp.Size, err)
+			}
+			before, _ := os.ReadFile(state)
+			if _, err := follow(c.log); !c.refused(err) {
+				t.Fatalf("accepted or wrong error: %v", err)
+			}
+			if after, _ := os.ReadFile(state); !bytes.Equal(before, after) {
+				t.Fatal("state changed on a refused checkpoint")
+			}
+		})
 	}
 }

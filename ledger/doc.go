@@ -48,6 +48,8 @@
 //
 // [InclusionProof] and [ConsistencyProof] are self-contained (hashes plus
 // signed checkpoints). A [Client] remembers the last checkpoint it trusted
-// and refuses one that goes backwards ([ErrRollback]) or forks ([ForkError]).
+// and refuses one that goes backwards ([ErrRollback]) or forks ([ForkError]);
+// [Client.Follow] takes a log's latest checkpoint and the consistency proof
+// from the log itself ('zkai ledger follow', 'zkai verify --state').
 // [Log.Audit] re-verifies a whole log from storage.
 package ledger
