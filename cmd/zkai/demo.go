@@ -13,10 +13,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/datacommit"
+	"github.com/zkai-dev/zkai/dataset"
 	"github.com/zkai-dev/zkai/engine"
 	"github.com/zkai-dev/zkai/evaluate"
 	"github.com/zkai-dev/zkai/input"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/evaluation"
 	"github.com/zkai-dev/zkai/statement/inference"
 )
 
@@ -29,6 +32,13 @@ var (
 	demoReference []byte
 )
 
+// demoSample is one of the bundled test digits with PyTorch's output.
+type demoSample struct {
+	Label  int         `json:"label"`
+	Input  [][]float64 `json:"input_data"`
+	Output [][]float64 `json:"output_data"`
+}
+
 func newDemo() *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
@@ -37,7 +47,9 @@ func newDemo() *cobra.Command {
 handwritten digits) through the whole pipeline with timings: fixed-point
 conversion checked against PyTorch on 20 test digits, compile with private
 (committed) weights, Groth16 setup, prove one digit, verify — and then shows
-that a bundle with a tampered output is rejected.`,
+that a bundle with a tampered output is rejected. Then it commits 8 test
+digits and proves the model's accuracy on them without revealing them, and
+shows a label changed after committing refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(cmd.OutOrStdout())
@@ -56,11 +68,7 @@ func runDemo(out io.Writer) error {
 		return err
 	}
 	var ref struct {
-		Samples []struct {
-			Label  int         `json:"label"`
-			Input  [][]float64 `json:"input_data"`
-			Output [][]float64 `json:"output_data"`
-		} `json:"samples"`
+		Samples []demoSample `json:"samples"`
 	}
 	if err := json.Unmarshal(demoReference, &ref); err != nil {
 		return err
@@ -151,6 +159,68 @@ func runDemo(out io.Writer) error {
 		return fmt.Errorf("a tampered bundle verified; this is a bug")
 	} else {
 		step("6. tamper        output 0 raised by 1.0 → invalid: %s", r.Reason)
+	}
+	return demoEvaluation(path, dir, ref.Samples[:8], step, since)
+}
+
+// demoEvaluation proves the model's accuracy on committed, hidden test
+// digits, then shows a label changed after committing refused. Weights are
+// public here to keep the demo's setup short.
+func demoEvaluation(model, dir string, samples []demoSample, step func(string, ...any), since func(time.Time) time.Duration) error {
+	set := &dataset.Set{Name: "digits-demo"}
+	for _, s := range samples {
+		set.X = append(set.X, s.Input[0])
+		set.Y = append(set.Y, float64(s.Label))
+	}
+	for j := range set.X[0] {
+		set.Columns = append(set.Columns, fmt.Sprintf("x%d", j))
+	}
+	t := time.Now()
+	d, err := datacommit.FromSet(set, datacommit.DefaultOptions())
+	if err != nil {
+		return err
+	}
+	c, o, err := datacommit.New(d, set.Name)
+	if err != nil {
+		return err
+	}
+	step("7. commit data   %d test digits committed: root %s…; rows and labels stay with their owner  [%v]", len(samples), c.Root[:16], since(t))
+
+	edir := filepath.Join(dir, "evaluation")
+	t = time.Now()
+	ec, err := evaluation.Compile(model, engine.Options{}, c, evaluation.Options{Weights: circuit.Public}, edir)
+	if err != nil {
+		return err
+	}
+	if _, err := inference.RunSetup(edir, nil); err != nil {
+		return err
+	}
+	setup := since(t)
+	t = time.Now()
+	p, err := evaluation.Prove(edir, set, o, version, nil)
+	if err != nil {
+		return err
+	}
+	file, err := json.Marshal(p.File)
+	if err != nil {
+		return err
+	}
+	vk, err := os.ReadFile(filepath.Join(edir, inference.VKFile))
+	if err != nil {
+		return err
+	}
+	r := evaluation.Verify(file, vk, c.Root, "")
+	if !r.Valid {
+		return fmt.Errorf("the demo's evaluation does not verify: %s", r.Reason)
+	}
+	step("8. evaluate      accuracy %d/%d on the committed digits, proven and verified against the root alone (%d constraints; setup %v)  [%v]",
+		*r.Public.Correct, r.Public.N, ec.Constraints, setup, since(t))
+
+	set.Y[0] = float64((int(set.Y[0]) + 1) % 10)
+	if _, err := evaluation.Prove(edir, set, o, version, nil); err == nil {
+		return fmt.Errorf("an evaluation on a changed label was proven; this is a bug")
+	} else {
+		step("9. tamper        one label changed after committing → refused: %v", err)
 	}
 	return nil
 }

@@ -174,7 +174,8 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if !strings.Contains(stdout, "equals PyTorch's 20/20") || !strings.Contains(stdout, "valid: this output") || !strings.Contains(stdout, "→ invalid") {
+	if !strings.Contains(stdout, "equals PyTorch's 20/20") || !strings.Contains(stdout, "valid: this output") || !strings.Contains(stdout, "→ invalid") ||
+		!strings.Contains(stdout, "accuracy 8/8 on the committed digits") || !strings.Contains(stdout, "→ refused: datacommit: the data are not the committed") {
 		t.Fatalf("demo output:\n%s", stdout)
 	}
 }
