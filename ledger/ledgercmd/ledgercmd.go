@@ -145,6 +145,7 @@ verifier key can check inclusion and consistency proofs without zkai.
   zkai ledger append LOG --key log.key entry.json
   zkai ledger prove-inclusion LOG --index 0 --json
   zkai ledger audit LOG
+  zkai ledger follow LOG --log-key log.pub --state LOG.trusted
 
 An entry file is JSON with a "kind" and the kind's fields:
   {"kind":"model","name":"mnist","version":"2","weight_commitment":"…","vk_digest":"…","parent":"1"}
@@ -152,7 +153,7 @@ An entry file is JSON with a "kind" and the kind's fields:
   {"kind":"proof","vk_digest":"…","public_input_digest":"…","bundle_digest":"…","statement":"inference","public_values":{…}}
   {"kind":"action","details":<any JSON>}   (only a salted commitment is logged)`,
 	}
-	cmd.AddCommand(initCmd(), appendCmd(), showCmd(), checkpointCmd(), auditCmd(), proveInclusionCmd(), proveConsistencyCmd())
+	cmd.AddCommand(initCmd(), appendCmd(), showCmd(), checkpointCmd(), auditCmd(), proveInclusionCmd(), proveConsistencyCmd(), followCmd())
 	return cmd
 }
 
