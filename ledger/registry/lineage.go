@@ -43,17 +43,33 @@ var ErrNotRegistered = errors.New("the proof's model is not registered in the le
 // An unregistered model is ErrNotRegistered; a checkpoint not signed by
 // trusted, or an entry not included under it, is an error too.
 func (r *Registry) Check(bundle []byte, trusted note.Verifier) (*Lineage, error) {
+	cp, err := r.Log.Checkpoint()
+	if err != nil {
+		return nil, err
+	}
+	return r.CheckAt(bundle, cp, trusted)
+}
+
+// CheckAt is [Registry.Check] under cp, a checkpoint of this log that need
+// not be the latest: the one a [ledger.Client] just accepted, so that the
+// answer is under the checkpoint the caller trusts even if the log moved on.
+func (r *Registry) CheckAt(bundle []byte, cp ledger.SignedCheckpoint, trusted note.Verifier) (*Lineage, error) {
 	rec, err := ProofRecordOf(bundle)
 	if err != nil {
 		return nil, err
 	}
-	cp, err := r.Sync()
+	// The log directory names its own key; only the caller's is trusted.
+	// The note is re-opened so that cp's fields are the signed ones.
+	cp, err = ledger.OpenCheckpoint(cp.Note, r.Log.Origin(), trusted)
+	if err != nil {
+		return nil, fmt.Errorf("the ledger's checkpoint is not signed by the trusted log key %s: %w", trusted.Name(), err)
+	}
+	synced, err := r.Sync()
 	if err != nil {
 		return nil, err
 	}
-	// The log directory names its own key; only the caller's is trusted.
-	if _, err := ledger.OpenCheckpoint(cp.Note, r.Log.Origin(), trusted); err != nil {
-		return nil, fmt.Errorf("the ledger's checkpoint is not signed by the trusted log key %s: %w", trusted.Name(), err)
+	if synced.Size < cp.Size {
+		return nil, fmt.Errorf("the log's latest checkpoint has size %d, smaller than the checkpoint of size %d being checked: it was rolled back meanwhile (run 'zkai ledger audit')", synced.Size, cp.Size)
 	}
 	n := cp.Size
 	lin := &Lineage{Model: rec.Model, TreeSize: n, Checkpoint: string(cp.Note)}

@@ -336,3 +336,23 @@ func TestAddDatasetOnce(t *testing.T) {
 		t.Fatalf("second record of the same commitment: entry %d, %v; want ErrExists and entry 0", j, err)
 	}
 }
+
+// TestCheckAt: under an older checkpoint, a version registered after it is
+// not registered yet, and the lineage is that tree's.
+func TestCheckAt(t *testing.T) {
+	r, key, _ := newRegistry(t)
+	r.Add(model("mnist", "", "", wc1), key, t0)
+	before, err := r.Log.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Add(model("mnist", "", "", wc2), key, t0)
+	b := bundle(t, "inference", vk1, `{"model":{"weights":"private","commitment":"2222"}}`)
+	if _, err := r.CheckAt(b, before, r.Log.Verifier()); !errors.Is(err, ErrNotRegistered) {
+		t.Errorf("CheckAt before the registration: %v, want ErrNotRegistered", err)
+	}
+	old := bundle(t, "inference", vk1, `{"model":{"weights":"private","commitment":"1111"}}`)
+	if lin, err := r.CheckAt(old, before, r.Log.Verifier()); err != nil || lin.TreeSize != 1 || len(lin.Entries) != 1 {
+		t.Errorf("CheckAt of version 1 under size 1: %v, %+v", err, lin)
+	}
+}
