@@ -381,6 +381,20 @@ func ReadCommitment(path string) (*Commitment, error) {
 	return &c, nil
 }
 
+// ReadPair loads a commitment and its opening (Match checks that they go
+// together).
+func ReadPair(commitmentPath, openingPath string) (*Commitment, *Opening, error) {
+	c, err := ReadCommitment(commitmentPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := ReadOpening(openingPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, o, nil
+}
+
 // ReadOpening loads an opening file.
 func ReadOpening(path string) (*Opening, error) {
 	var o Opening

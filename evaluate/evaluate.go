@@ -34,7 +34,7 @@ func Threshold(g *model.Graph) float64 {
 }
 
 // Predict applies the prediction rule to one output.
-func Predict(out []float64, threshold float64) int {
+func Predict[T int64 | float64](out []T, threshold T) int {
 	if len(out) == 1 {
 		if out[0] >= threshold {
 			return 1

@@ -60,11 +60,7 @@ grader) before the model was evaluated; record both in the ledger.
 				if commitment == "" {
 					return withHint(fmt.Errorf("--verify needs --commitment"), "give the public commitment: --commitment COMMITMENT.json")
 				}
-				c, err := datacommit.ReadCommitment(commitment)
-				if err != nil {
-					return err
-				}
-				o, err := datacommit.ReadOpening(opening)
+				c, o, err := datacommit.ReadPair(commitment, opening)
 				if err != nil {
 					return err
 				}

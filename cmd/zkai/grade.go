@@ -53,11 +53,7 @@ submissions can recover the key one answer at a time. Rate-limit and log them.`,
 				return withHint(fmt.Errorf("--commitment, --key, --opening, --answers and -o are required"),
 					"zkai grade --commitment C.json --key KEY.json --opening O.json --answers ANSWERS.json -o GRADE.json")
 			}
-			c, err := datacommit.ReadCommitment(commitment)
-			if err != nil {
-				return err
-			}
-			o, err := datacommit.ReadOpening(opening)
+			c, o, err := datacommit.ReadPair(commitment, opening)
 			if err != nil {
 				return err
 			}

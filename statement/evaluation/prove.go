@@ -13,6 +13,7 @@ import (
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/dataset"
 	"github.com/zkai-dev/zkai/engine"
+	"github.com/zkai-dev/zkai/evaluate"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/quant"
 	"github.com/zkai-dev/zkai/statement/inference"
@@ -236,7 +237,7 @@ func score(p *quant.Program, x []int64, y int64, spec *Spec) (*big.Int, error) {
 		e.Sub(e, new(big.Int).Lsh(big.NewInt(y), uint(spec.LabelShift)))
 		return e.Mul(e, e), nil
 	}
-	if predict(out, spec) == y {
+	if int64(evaluate.Predict(out, spec.Binary)) == y {
 		return big.NewInt(1), nil
 	}
 	return new(big.Int), nil
@@ -262,22 +263,6 @@ func run(p *quant.Program, x []int64, spec *Spec) ([]int64, error) {
 	return w.Values[p.Outputs[0]], nil
 }
 
-// predict is evaluate's rule on integer outputs.
-func predict(out []int64, spec *Spec) int64 {
-	if len(out) == 1 {
-		if out[0] >= spec.Binary {
-			return 1
-		}
-		return 0
-	}
-	best := 0
-	for i, v := range out {
-		if v > out[best] {
-			best = i
-		}
-	}
-	return int64(best)
-}
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
