@@ -458,3 +458,41 @@ func TestMSE(t *testing.T) {
 		t.Fatal("mse of a 10-output model compiled")
 	}
 }
+
+// TestModelOpening: with an inference compile's opening, the evaluation
+// names the model by the same commitment; a foreign opening is refused.
+func TestModelOpening(t *testing.T) {
+	idir := t.TempDir()
+	ic, err := inference.Compile(digitsModel, engine.Options{}, circuit.DefaultOptions(), proof.Groth16, idir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := datacommit.FromSet(subset(t, 8), datacommit.DefaultOptions())
+	c, _, _ := datacommit.New(d, "digits")
+	ec, err := Compile(digitsModel, engine.Options{}, c, Options{ModelOpening: filepath.Join(idir, inference.OpeningFile)}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ec.Commitment.Commitment != ic.Commitment.Commitment {
+		t.Fatalf("evaluation commitment %s; inference %s", ec.Commitment.Commitment, ic.Commitment.Commitment)
+	}
+	fresh, err := Compile(digitsModel, engine.Options{}, c, Options{}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Commitment.Commitment == ic.Commitment.Commitment {
+		t.Fatal("a fresh compile reused the inference salt")
+	}
+	forged := writeOpening(t, inference.ModelOpening{Format: "zkai-model-opening/1", Commitment: "123", Salt: "5"})
+	if _, err := Compile(digitsModel, engine.Options{}, c, Options{ModelOpening: forged}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "opens commitment 123") {
+		t.Fatalf("a foreign opening: %v", err)
+	}
+}
+
+func writeOpening(t *testing.T, o inference.ModelOpening) string {
+	p := filepath.Join(t.TempDir(), "o.json")
+	if err := inference.WriteJSON(p, o, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
