@@ -1,6 +1,7 @@
 package datacommit
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -130,4 +131,28 @@ func TestValidate(t *testing.T) {
 			t.Errorf("%s: got %v; want %q", tc.name, err, tc.want)
 		}
 	}
+}
+
+// FuzzCommitment: whatever a commitment file holds, validating it and
+// deriving its shape and root never panics.
+func FuzzCommitment(f *testing.F) {
+	d, _ := FromLabels([]int{1, 2, 3}, DefaultOptions())
+	c, o, _ := New(d, "k")
+	cb, _ := json.Marshal(c)
+	ob, _ := json.Marshal(o)
+	f.Add(cb, ob)
+	f.Add([]byte(`{"format":"zkai-data-commitment/1","construction":"zkai-data/1","root":"1","rows":-5,"rows_per_leaf":0,"columns":[]}`), ob)
+	f.Fuzz(func(t *testing.T, cb, ob []byte) {
+		var c Commitment
+		var o Opening
+		if json.Unmarshal(cb, &c) != nil || json.Unmarshal(ob, &o) != nil {
+			return
+		}
+		if c.Validate() != nil {
+			return
+		}
+		if _, _, err := Match(&c, &o, nil, []int{1, 2, 3}); err == nil && c.Root == "" {
+			t.Fatal("matched an empty root")
+		}
+	})
 }
