@@ -20,6 +20,7 @@ func newVerify() *cobra.Command {
 		vkPath, expectModel string
 		expectData          string
 		ledgerDir, logKey   string
+		ledgerState         string
 		asJSON              bool
 	)
 	cmd := &cobra.Command{
@@ -47,6 +48,9 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if vkPath == "" {
 				return withHint(fmt.Errorf("--vk is required"), "give the verifying key you trust: --vk DIR/vk")
+			}
+			if ledgerState != "" && ledgerDir == "" {
+				return withHint(fmt.Errorf("--state goes with --ledger"), "add --ledger LOGDIR --log-key PUBKEY, or drop --state")
 			}
 			bundle, err := readBounded(args[0], proof.MaxBundleBytes)
 			if err != nil {
@@ -78,7 +82,7 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 				return err
 			}
 			if v.valid && ledgerDir != "" {
-				v.checkLedger(bundle, ledgerDir, logKey)
+				v.checkLedger(bundle, ledgerDir, logKey, ledgerState)
 			}
 			return v.report(cmd, asJSON)
 		},
@@ -89,6 +93,7 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 	fl.StringVar(&expectData, "expect-data", "", "a data-set commitment file (or its root): an evaluation must be on that set")
 	fl.StringVar(&ledgerDir, "ledger", "", "also require the model to be registered in this ledger (with --log-key); prints its lineage")
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
+	fl.StringVar(&ledgerState, "state", "", "with --ledger: file keeping the last checkpoint this verifier trusted; refuse a log that went back or forked since (as zkai ledger follow)")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
 	return cmd
 }

@@ -1,59 +1,71 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/zkai-dev/zkai/ledger/ledgercmd"
 	"github.com/zkai-dev/zkai/ledger/registry"
 )
 
 // checkLedger is verify's --ledger check, run once the proof itself
 // verified: the proof's model must be a registered version included under
-// the log's checkpoint signed by the trusted --log-key. It records the
-// lineage, or makes the verdict invalid with "ledger: …".
-func (v *verdict) checkLedger(bundle []byte, logDir, logKey string) {
-	lin, err := lineageOf(bundle, logDir, logKey)
+// the log's checkpoint signed by the trusted --log-key. With --state the
+// checkpoint must first be consistent with the one this verifier trusted
+// before (ledgercmd.Follow), so that a log rolled back or forked since is
+// refused. It records the lineage, or makes the verdict invalid with
+// "ledger: …".
+func (v *verdict) checkLedger(bundle []byte, logDir, logKey, statePath string) {
+	lin, followed, err := lineageOf(bundle, logDir, logKey, statePath)
 	if err != nil {
 		v.valid, v.reason = false, "ledger: "+err.Error()
+		// The reason is all a verifier sees of the error: keep its advice.
+		var he *ledgercmd.HintError
+		if errors.As(err, &he) {
+			v.reason += " (" + he.Hint + ")"
+		}
 		return
 	}
 	v.lineage = lin
+	if followed != nil && followed.Old == nil {
+		v.warnings = append(v.warnings, fmt.Sprintf("ledger: trusted the log's checkpoint of size %d on first use (saved to %s); check it against one the operator published", followed.New.Size, statePath))
+	}
 	for _, w := range lin.Warnings {
 		v.warnings = append(v.warnings, "lineage: "+w)
 	}
 }
 
-func lineageOf(bundle []byte, logDir, logKey string) (*registry.Lineage, error) {
+// lineageOf checks the bundle's model in the ledger; followed is nil
+// without --state.
+func lineageOf(bundle []byte, logDir, logKey, statePath string) (lin *registry.Lineage, followed *ledgercmd.Followed, err error) {
 	if logKey == "" {
-		return nil, fmt.Errorf("--log-key is required with --ledger: give the log's verifier key you trust (name+hash+key, or a file holding it)")
+		return nil, nil, fmt.Errorf("--log-key is required with --ledger: give the log's verifier key you trust (name+hash+key, or a file holding it)")
 	}
-	v, err := trustedLogKey(logKey)
+	vkey, err := ledgercmd.ReadLogKey(logKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, nil, err
 	}
 	r, err := registry.Open(logDir, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer r.Close()
-	return r.Check(bundle, v)
-}
-
-// trustedLogKey reads --log-key: a verifier key, or a file holding one.
-func trustedLogKey(arg string) (note.Verifier, error) {
-	s := arg
-	if b, err := os.ReadFile(arg); err == nil {
-		s = strings.TrimSpace(string(b))
+	if statePath == "" {
+		lin, err = r.Check(bundle, v)
+		return lin, nil, err
 	}
-	v, err := note.NewVerifier(s)
-	if err != nil {
-		return nil, fmt.Errorf("--log-key %q is not a verifier key (name+hash+key as 'zkai keygen' prints it) nor a file holding one: %v", arg, err)
+	if followed, err = ledgercmd.Follow(r.Log, vkey, statePath); err != nil {
+		return nil, nil, err
 	}
-	return v, nil
+	lin, err = r.CheckAt(bundle, followed.New, v)
+	return lin, followed, err
 }
 
 func printLineage(w io.Writer, lin *registry.Lineage) {
