@@ -9,15 +9,12 @@ import (
 	"testing"
 )
 
-// TestVerifyLedger: verify --ledger accepts a proof only once its model is
-// registered in a ledger whose checkpoint the trusted key signed, and
-// prints the lineage.
-func TestVerifyLedger(t *testing.T) {
-	tmp := t.TempDir()
-	dir, bundle := filepath.Join(tmp, "iris"), filepath.Join(tmp, "proof.json")
-	logDir, logKey, otherKey := filepath.Join(tmp, "log"), filepath.Join(tmp, "log.key"), filepath.Join(tmp, "other.key")
-	vk := filepath.Join(dir, "vk")
-	must := func(args ...string) string {
+// proveIris compiles, sets up and proves the iris model in tmp and returns
+// its directory, the proof bundle, and must, which runs zkai and fails the
+// test unless it exits 0.
+func proveIris(t *testing.T, tmp string) (dir, bundle string, must func(args ...string) string) {
+	dir, bundle = filepath.Join(tmp, "iris"), filepath.Join(tmp, "proof.json")
+	must = func(args ...string) string {
 		t.Helper()
 		code, stdout, stderr := runCLI(t, args...)
 		if code != 0 {
@@ -28,6 +25,17 @@ func TestVerifyLedger(t *testing.T) {
 	must("compile", "../../testdata/models/iris_logreg/model.onnx", "-o", dir)
 	must("setup", dir)
 	must("prove", dir, "--input", "../../testdata/models/iris_logreg/input.json", "-o", bundle)
+	return dir, bundle, must
+}
+
+// TestVerifyLedger: verify --ledger accepts a proof only once its model is
+// registered in a ledger whose checkpoint the trusted key signed, and
+// prints the lineage.
+func TestVerifyLedger(t *testing.T) {
+	tmp := t.TempDir()
+	dir, bundle, must := proveIris(t, tmp)
+	logDir, logKey, otherKey := filepath.Join(tmp, "log"), filepath.Join(tmp, "log.key"), filepath.Join(tmp, "other.key")
+	vk := filepath.Join(dir, "vk")
 	pub := strings.TrimSpace(must("keygen", "-o", logKey, "--name", "example.com/log"))
 	otherPub := strings.TrimSpace(must("keygen", "-o", otherKey, "--name", "example.com/log"))
 	must("ledger", "init", logDir, "--key", logKey)
@@ -80,20 +88,9 @@ func TestVerifyLedger(t *testing.T) {
 // key make the proof invalid with the reason, the state file unchanged.
 func TestVerifyLedgerState(t *testing.T) {
 	tmp := t.TempDir()
-	dir, bundle := filepath.Join(tmp, "iris"), filepath.Join(tmp, "proof.json")
+	dir, bundle, must := proveIris(t, tmp)
 	logKey, otherKey := filepath.Join(tmp, "log.key"), filepath.Join(tmp, "other.key")
 	vk := filepath.Join(dir, "vk")
-	must := func(args ...string) string {
-		t.Helper()
-		code, stdout, stderr := runCLI(t, args...)
-		if code != 0 {
-			t.Fatalf("%v: exit %d: %s", args, code, stderr)
-		}
-		return stdout
-	}
-	must("compile", "../../testdata/models/iris_logreg/model.onnx", "-o", dir)
-	must("setup", dir)
-	must("prove", dir, "--input", "../../testdata/models/iris_logreg/input.json", "-o", bundle)
 	pub := strings.TrimSpace(must("keygen", "-o", logKey, "--name", "example.com/log"))
 	must("keygen", "-o", otherKey, "--name", "example.com/log")
 	dataset := writeTemp(t, "dataset.json", []byte(`{"kind":"dataset","commitment":"0xcd","rows":5}`))
