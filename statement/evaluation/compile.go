@@ -45,39 +45,15 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 	if opt.Weights != circuit.Private && opt.Weights != circuit.Public {
 		return nil, fmt.Errorf("--weights %q: want private or public", opt.Weights)
 	}
-	info, err := plan(data, opt)
-	if err != nil {
-		return nil, err
-	}
-	if eopt.InputRange == 0 && eopt.SettingsFile == "" && eopt.CalibrateSet == nil {
-		// The commitment bounds every committed value by its lane width:
-		// declaring that range (not the default 65536) narrows every
-		// activation's bound, and so every range check, downstream.
-		eopt.InputRange = math.Ldexp(1, data.FeatureBits-1-data.Scale)
-	}
 	modelBytes, err := os.ReadFile(modelPath)
 	if err != nil {
 		return nil, err
 	}
-	m, err := engine.Open(modelPath, eopt)
+	m, info, err := prepare(modelPath, eopt, data, opt)
 	if err != nil {
 		return nil, err
 	}
 	p := m.Program
-	if len(p.Inputs) != 1 {
-		return nil, fmt.Errorf("the model takes %d run-time inputs; evaluation feeds one row to one input", len(p.Inputs))
-	}
-	info.InputShift = p.Tensors[p.Inputs[0]].Scale - data.Scale
-	out := p.Tensors[p.Outputs[0]]
-	if out.Len() == 1 {
-		info.Binary = binaryThreshold(evaluate.Threshold(m.Graph), out.Scale)
-	}
-	if info.Metric == MetricMSE {
-		// errors at the finer of the output's and the labels' scales: both
-		// sides are shifted left, exactly
-		info.ErrScale = max(out.Scale, data.LabelScale)
-		info.OutShift, info.LabelShift = info.ErrScale-out.Scale, info.ErrScale-data.LabelScale
-	}
 	c, err := NewCircuit(p, info.spec(opt.Weights))
 	if err != nil {
 		return nil, err
@@ -106,6 +82,41 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 		return nil, err
 	}
 	return res, inference.SaveSettings(dir, m.Settings, ci, nil)
+}
+
+// prepare opens the model for evaluating the committed data and plans the
+// shards: the circuit's whole compile-time description.
+func prepare(modelPath string, eopt engine.Options, data *datacommit.Commitment, opt Options) (*engine.Model, *Info, error) {
+	info, err := plan(data, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if eopt.InputRange == 0 && eopt.SettingsFile == "" && eopt.CalibrateSet == nil {
+		// The commitment bounds every committed value by its lane width:
+		// declaring that range (not the default 65536) narrows every
+		// activation's bound, and so every range check, downstream.
+		eopt.InputRange = math.Ldexp(1, data.FeatureBits-1-data.Scale)
+	}
+	m, err := engine.Open(modelPath, eopt)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := m.Program
+	if len(p.Inputs) != 1 {
+		return nil, nil, fmt.Errorf("the model takes %d run-time inputs; evaluation feeds one row to one input", len(p.Inputs))
+	}
+	info.InputShift = p.Tensors[p.Inputs[0]].Scale - data.Scale
+	out := p.Tensors[p.Outputs[0]]
+	if out.Len() == 1 {
+		info.Binary = binaryThreshold(evaluate.Threshold(m.Graph), out.Scale)
+	}
+	if info.Metric == MetricMSE {
+		// errors at the finer of the output's and the labels' scales: both
+		// sides are shifted left, exactly
+		info.ErrScale = max(out.Scale, data.LabelScale)
+		info.OutShift, info.LabelShift = info.ErrScale-out.Scale, info.ErrScale-data.LabelScale
+	}
+	return m, info, nil
 }
 
 // commitModel writes the model commitment and opening, reusing an

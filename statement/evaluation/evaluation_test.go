@@ -48,9 +48,9 @@ type fixture struct {
 	proven  *Proven
 }
 
-// prepare commits the first n rows in leaves of perLeaf, compiles with the
+// setUp commits the first n rows in leaves of perLeaf, compiles with the
 // options, runs setup and proves.
-func prepare(t testing.TB, n, perLeaf int, opt Options) *fixture {
+func setUp(t testing.TB, n, perLeaf int, opt Options) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), set: subset(t, n)}
 	d, err := datacommit.FromSet(f.set, datacommit.Options{Scale: -1, RowsPerLeaf: perLeaf})
@@ -83,7 +83,7 @@ func prepare(t testing.TB, n, perLeaf int, opt Options) *fixture {
 // zkai eval's fixed-point accuracy on the same rows, and tampering with
 // the file is caught.
 func TestExactAccuracy(t *testing.T) {
-	f := prepare(t, 40, 8, Options{Batch: 16, Weights: circuit.Private, Backend: proof.Groth16})
+	f := setUp(t, 40, 8, Options{Batch: 16, Weights: circuit.Private, Backend: proof.Groth16})
 	m, err := engine.Open(digitsModel, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestExactAccuracy(t *testing.T) {
 // TestThresholdAccuracy proves accuracy ≥ 0.8 without the exact count.
 func TestThresholdAccuracy(t *testing.T) {
 	at := 0.8
-	f := prepare(t, 24, 8, Options{Batch: 8, AtLeast: &at, Weights: circuit.Public, Backend: proof.Groth16})
+	f := setUp(t, 24, 8, Options{Batch: 8, AtLeast: &at, Weights: circuit.Public, Backend: proof.Groth16})
 	pub := f.proven.File.Public
 	if pub.Correct != nil || pub.Accuracy != nil || *pub.AtLeast != 20 || strings.Contains(string(f.file), `"correct":`) {
 		t.Fatalf("threshold form leaks or misstates: %s", f.file)
