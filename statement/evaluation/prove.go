@@ -263,7 +263,6 @@ func run(p *quant.Program, x []int64, spec *Spec) ([]int64, error) {
 	return w.Values[p.Outputs[0]], nil
 }
 
-
 func floorDiv(a, b int64) int64 {
 	q := a / b
 	if (a%b != 0) && (a < 0) {
