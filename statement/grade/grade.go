@@ -78,6 +78,9 @@ func ShapeOf(c *datacommit.Commitment) (KeyShape, error) {
 	if len(c.Columns) != 0 || c.FeatureBits != 0 {
 		return KeyShape{}, fmt.Errorf("grade: the commitment is a data set with %d feature columns, not an answer key; commit the key with zkai commit KEY.json ({\"y\": [...]})", len(c.Columns))
 	}
+	if c.LabelScale != 0 {
+		return KeyShape{}, fmt.Errorf("grade: the key's answers are fractional (label scale 2^-%d); an answer key holds integer answers", c.LabelScale)
+	}
 	return KeyShape{Rows: c.Rows, RowsPerLeaf: c.RowsPerLeaf, LabelBits: c.LabelBits, Label: c.Label, Scale: c.Scale}, nil
 }
 

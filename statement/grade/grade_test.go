@@ -282,3 +282,21 @@ func TestProveRefuses(t *testing.T) {
 		}
 	})
 }
+
+func TestShapeOfRefusesFractionalKeys(t *testing.T) {
+	d, err := datacommit.FromLabels([]int{1, 2, 3}, datacommit.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := datacommit.New(d, "key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ShapeOf(c); err != nil {
+		t.Fatalf("an integer key refused: %v", err)
+	}
+	c.LabelScale = 2
+	if _, err := ShapeOf(c); err == nil || !strings.Contains(err.Error(), "fractional") {
+		t.Fatalf("a fractional key: %v", err)
+	}
+}
