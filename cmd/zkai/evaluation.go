@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +16,7 @@ import (
 	"github.com/zkai-dev/zkai/engine"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
+	"github.com/zkai-dev/zkai/statement/inference"
 )
 
 // evalFlags are compile's flags for --statement evaluation.
@@ -178,4 +181,71 @@ func expectedData(arg string) (string, error) {
 		return c.Root, nil
 	}
 	return arg, nil
+}
+
+// benchEvaluation is zkai bench --data: the evaluation statement over the
+// first rows of a data set, measured step by step into r.
+func benchEvaluation(cmd *cobra.Command, r *benchReport, data, split string, rows, batch int, weights circuit.Visibility, b proof.Backend) error {
+	set, err := dataset.Load(data, dataset.Options{Split: splitFor(data, split), RequireLabels: true})
+	if err != nil {
+		return err
+	}
+	if rows < 0 || rows > set.Len() {
+		return fmt.Errorf("--rows %d: the data set has %d rows", rows, set.Len())
+	}
+	if rows > 0 {
+		set.X, set.Y = set.X[:rows], set.Y[:rows]
+	}
+	d, err := datacommit.FromSet(set, datacommit.DefaultOptions())
+	if err != nil {
+		return err
+	}
+	c, o, err := datacommit.New(d, set.Name)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "zkai-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	log := cmd.ErrOrStderr()
+	r.Statement, r.Rows = evaluation.Statement, set.Len()
+	fmt.Fprintf(log, "compiling the evaluation of %d rows…\n", r.Rows)
+	t := time.Now()
+	comp, err := evaluation.Compile(r.Model, engine.Options{}, c, evaluation.Options{Batch: batch, Weights: weights, Backend: b}, dir)
+	if err != nil {
+		return err
+	}
+	r.CompileSeconds, r.Constraints, r.Shards = time.Since(t).Seconds(), comp.Constraints, comp.Info.Shards
+	fmt.Fprintf(log, "setup (%d constraints per shard)…\n", comp.Constraints)
+	t = time.Now()
+	if _, err := inference.RunSetup(dir, nil); err != nil {
+		return err
+	}
+	r.SetupSeconds = time.Since(t).Seconds()
+	t = time.Now()
+	p, err := evaluation.Prove(dir, set, o, version, func(k, n int) { fmt.Fprintf(log, "proving shard %d of %d…\n", k+1, n) })
+	if err != nil {
+		return err
+	}
+	r.ProveSeconds, r.BackendProveSeconds = time.Since(t).Seconds(), p.Backend.Seconds()
+	r.RowsPerSecond = float64(r.Rows) / r.ProveSeconds
+	file, err := json.Marshal(p.File)
+	if err != nil {
+		return err
+	}
+	vk, err := os.ReadFile(filepath.Join(dir, inference.VKFile))
+	if err != nil {
+		return err
+	}
+	t = time.Now()
+	if v := evaluation.Verify(file, vk, c.Root, ""); !v.Valid {
+		return fmt.Errorf("the benchmark's own evaluation does not verify: %s", v.Reason)
+	}
+	r.VerifySeconds = time.Since(t).Seconds()
+	pb, _ := p.File.Shards[0].ProofBytes()
+	r.ProofBytes = len(pb) * len(p.File.Shards)
+	r.PKBytes, r.VKBytes = fileSize(filepath.Join(dir, inference.PKFile)), int64(len(vk))
+	return nil
 }

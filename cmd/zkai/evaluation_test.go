@@ -140,3 +140,36 @@ func TestEvaluationLabelsOutOfRange(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }
+
+// TestBenchJSON: zkai bench prints one JSON performance record, for
+// inference and, with --data, for the evaluation statement.
+func TestBenchJSON(t *testing.T) {
+	const iris = "../../testdata/models/iris_logreg"
+	for _, tc := range []struct {
+		args      []string
+		statement string
+		rows      int
+	}{
+		{[]string{"bench", iris + "/model.onnx", "--weights", "public", "--json"}, "inference", 0},
+		{[]string{"bench", iris + "/model.onnx", "--weights", "public", "--data", iris + "/data.json", "--rows", "10", "--batch", "8", "--json"}, "evaluation", 10},
+	} {
+		code, out, errs := runCLI(t, tc.args...)
+		var r struct {
+			Statement   string  `json:"statement"`
+			Rows        int     `json:"rows"`
+			Shards      int     `json:"shards"`
+			Constraints int     `json:"constraints"`
+			ProveS      float64 `json:"prove_s"`
+			ProofBytes  int     `json:"proof_bytes"`
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("%v: exit %d: %s %s", tc.args, code, out, errs)
+		}
+		if r.Statement != tc.statement || r.Rows != tc.rows || r.Constraints == 0 || r.ProveS <= 0 || r.ProofBytes == 0 {
+			t.Fatalf("%v: %+v", tc.args, r)
+		}
+	}
+	if code, _, errs := runCLI(t, "bench", iris+"/model.onnx", "--data", iris+"/data.json", "--rows", "1000"); code != 1 || !strings.Contains(errs, "the data set has 45 rows") {
+		t.Fatalf("--rows beyond the set: %d %s", code, errs)
+	}
+}
