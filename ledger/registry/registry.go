@@ -282,17 +282,20 @@ func ProofRecordOf(file []byte) (*ledger.ProofRecord, error) {
 			Commitment string `json:"commitment"`
 		} `json:"model"`
 		DataRoot string `json:"data_root"`
+		KeyRoot  string `json:"key_root"` // a grade's answer key
 	}
 	if err := json.Unmarshal(env.Public, &pub); err != nil {
-		return nil, fmt.Errorf("public values: model or data_root malformed: %v", err)
+		return nil, fmt.Errorf("public values: model, data_root or key_root malformed: %v", err)
 	}
 	rec := &ledger.ProofRecord{VKDigest: env.VKDigest, PublicInputDigest: pid, BundleDigest: proof.Digest(file),
 		Statement: env.Statement, Model: env.VKDigest}
 	if pub.Model != nil && pub.Model.Commitment != "" {
 		rec.Model = pub.Model.Commitment
 	}
-	if pub.DataRoot != "" {
-		rec.Datasets = []string{pub.DataRoot}
+	for _, root := range []string{pub.DataRoot, pub.KeyRoot} {
+		if root != "" {
+			rec.Datasets = append(rec.Datasets, root)
+		}
 	}
 	if rec.PublicValues, err = ledger.Canonicalize(env.Public); err != nil {
 		return nil, err

@@ -163,6 +163,11 @@ func TestRecordProof(t *testing.T) {
 	if _, rec, _, err := r.RecordProof(ev, key, t0); err != nil || rec.Model != wc1 || fmt.Sprint(rec.Datasets) != "[77]" || rec.Statement != "evaluation" {
 		t.Fatalf("RecordProof(evaluation): %v %+v", err, rec)
 	}
+	// A grade names its answer key as its data set.
+	gr := bundle(t, "grade", vk1, `{"key_root":"55","n":3,"correct":2}`)
+	if _, rec, _, err := r.RecordProof(gr, key, t0); err != nil || fmt.Sprint(rec.Datasets) != "[55]" || rec.Statement != "grade" {
+		t.Fatalf("RecordProof(grade): %v %+v", err, rec)
+	}
 	// The same public values in another bundle (a re-randomised proof, other
 	// whitespace): the same identity, not recorded twice.
 	again := bundle(t, "inference", vk1, `{"outputs":[{"data":[0.5]}], "model":{"commitment":"1111","weights":"private"}}`)
@@ -172,7 +177,7 @@ func TestRecordProof(t *testing.T) {
 	for _, c := range []struct{ name, bundle, err string }{
 		{"not JSON", "{", "not valid JSON"},
 		{"no statement", `{"format":"zkai-bundle/1","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
-		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model or data_root malformed"},
+		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model, data_root or key_root malformed"},
 		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "neither a proof bundle"},
 		{"evaluation without public values", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v"}`, "lacks"},
 	} {
