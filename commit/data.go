@@ -113,14 +113,6 @@ func (s *DataShape) SchemaDigest() *big.Int {
 	return new(big.Int).SetBytes(d[:31])
 }
 
-// leafShapes are the tensor shapes of one leaf.
-func (s *DataShape) leafShapes() []shape {
-	if s.Features == 0 {
-		return []shape{{s.RowsPerLeaf, s.LabelBits}}
-	}
-	return []shape{{s.RowsPerLeaf * s.Features, s.FeatureBits}, {s.RowsPerLeaf, s.LabelBits}}
-}
-
 // LeafTensors returns the tensors of a leaf holding rows x (each Features
 // long) and labels y, zero-padded to RowsPerLeaf rows.
 func (s *DataShape) LeafTensors(x [][]int64, y []int64) ([]Tensor, error) {
