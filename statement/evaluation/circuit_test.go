@@ -54,7 +54,11 @@ func TestCircuitSoundness(t *testing.T) {
 			}
 			spec := in.spec("public")
 			good := func() *Circuit {
-				a, sp, err := assignShard(m.Program, d, salts, &spec, in, 0)
+				scores, err := scoreRows(m.Program, d, &spec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, sp, err := assignShard(m.Program, d, salts, scores, &spec, in, 0)
 				if err != nil {
 					t.Fatal(err)
 				}

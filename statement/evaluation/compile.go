@@ -122,10 +122,6 @@ func prepare(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 // commitModel writes the model commitment and opening, reusing an
 // inference compile's salt when given its opening.
 func commitModel(p *quant.Program, modelDigest, openingPath, dir string) (*inference.ModelCommitment, error) {
-	ts := make([]commit.Tensor, len(p.Weights))
-	for k, id := range p.Weights {
-		ts[k] = commit.Tensor{Values: p.Consts[id], Bits: p.Tensors[id].Bits}
-	}
 	o := inference.ModelOpening{Format: "zkai-model-opening/1"}
 	if openingPath != "" {
 		if err := inference.ReadJSON(openingPath, &o); err != nil {
@@ -142,7 +138,7 @@ func commitModel(p *quant.Program, modelDigest, openingPath, dir string) (*infer
 	if err != nil {
 		return nil, fmt.Errorf("%s: salt: %w", openingPath, err)
 	}
-	h, err := commit.Commit(commit.DomainWeights, ts, salt)
+	h, err := commit.Commit(commit.DomainWeights, inference.WeightTensors(p), salt)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/consensys/gnark/test"
 
 	"github.com/zkai-dev/zkai/circuit"
-	"github.com/zkai-dev/zkai/commit"
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/dataset"
 	"github.com/zkai-dev/zkai/engine"
@@ -56,24 +55,23 @@ func TestFixtureModels(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				scores, err := scoreRows(p, d, &spec)
+				if err != nil {
+					t.Fatal(err)
+				}
 				// shard 1 holds one real row and one padding leaf slot
 				for k := range in.Shards {
-					a, sp, err := assignShard(p, d, salts, &spec, in, k)
+					a, sp, err := assignShard(p, d, salts, scores, &spec, in, k)
 					if err != nil {
 						t.Fatal(err)
 					}
 					a.Sum = []frontend.Variable{sp.sum}
 					if spec.PrivateWeights {
-						ts := make([]commit.Tensor, len(p.Weights))
-						for i, id := range p.Weights {
-							a.Weights = append(a.Weights, vars(p.Consts[id]))
-							ts[i] = commit.Tensor{Values: p.Consts[id], Bits: p.Tensors[id].Bits}
-						}
-						h, err := commit.Commit(commit.DomainWeights, ts, salts[0])
+						mw, err := newModelWitness(p, salts[0])
 						if err != nil {
 							t.Fatal(err)
 						}
-						a.Model, a.ModelSalt = []frontend.Variable{h}, []frontend.Variable{salts[0]}
+						mw.assign(a)
 					}
 					if err := test.IsSolved(circ, a, ecc.BN254.ScalarField()); err != nil {
 						t.Fatalf("shard %d (native count %s): %v", k, sp.sum, err)

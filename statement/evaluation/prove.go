@@ -63,12 +63,12 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 	if err != nil {
 		return nil, err
 	}
+	if b, err := os.ReadFile(d.File(inference.ModelFile)); err != nil || proof.Digest(b) != d.Info.ModelDigest {
+		return nil, fmt.Errorf("%s is missing or does not match the digest in settings.json", d.File(inference.ModelFile))
+	}
 	m, err := engine.Open(d.File(inference.ModelFile), engine.Options{SettingsFile: d.File(inference.SettingsFile)})
 	if err != nil {
 		return nil, err
-	}
-	if b, err := os.ReadFile(d.File(inference.ModelFile)); err != nil || proof.Digest(b) != d.Info.ModelDigest {
-		return nil, fmt.Errorf("%s is missing or does not match the digest in settings.json", d.File(inference.ModelFile))
 	}
 	p := m.Program
 	spec := d.Eval.spec(d.Info.Visibility.Weights)
@@ -77,33 +77,36 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 	if err := checkLabels(data.Y, classes); err != nil {
 		return nil, err
 	}
-	var modelSalt *big.Int
+	var mw *modelWitness
 	if spec.PrivateWeights {
 		var o inference.ModelOpening
 		if err := inference.ReadJSON(d.File(inference.OpeningFile), &o); err != nil {
 			return nil, err
 		}
-		if modelSalt, err = inference.ParseField(o.Salt); err != nil {
+		salt, err := inference.ParseField(o.Salt)
+		if err != nil {
 			return nil, fmt.Errorf("%s: salt: %v", d.File(inference.OpeningFile), err)
+		}
+		if mw, err = newModelWitness(p, salt); err != nil {
+			return nil, err
 		}
 	}
 	ccs, pk, err := d.ReadKeys()
 	if err != nil {
 		return nil, err
 	}
-
+	scores, err := scoreRows(p, data, &spec)
+	if err != nil {
+		return nil, err
+	}
 	if d.Eval.AtLeast != nil {
 		// refuse before minutes of proving: the last shard could not
 		// prove the threshold
-		var hits int64
-		for r := range data.Y {
-			v, err := score(p, data.X[r], data.Y[r], &spec)
-			if err != nil {
-				return nil, fmt.Errorf("row %d: %w", r, err)
-			}
-			hits += v.Int64()
+		hits := new(big.Int)
+		for _, v := range scores {
+			hits.Add(hits, v)
 		}
-		if hits < int64(*d.Eval.AtLeast) {
+		if hits.Int64() < int64(*d.Eval.AtLeast) {
 			return nil, fmt.Errorf("the model classifies %d of %d rows correctly, below the --at-least threshold of %d: nothing to prove", hits, len(data.Y), *d.Eval.AtLeast)
 		}
 	}
@@ -117,23 +120,13 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 		if progress != nil {
 			progress(k, d.Eval.Shards)
 		}
-		a, sp, err := assignShard(p, data, salts, &spec, &d.Eval, k)
+		a, sp, err := assignShard(p, data, salts, scores, &spec, &d.Eval, k)
 		if err != nil {
 			return nil, err
 		}
-		if spec.PrivateWeights {
-			a.Weights = make([][]frontend.Variable, len(p.Weights))
-			ts := make([]commit.Tensor, len(p.Weights))
-			for i, id := range p.Weights {
-				a.Weights[i] = vars(p.Consts[id])
-				ts[i] = commit.Tensor{Values: p.Consts[id], Bits: p.Tensors[id].Bits}
-			}
-			h, err := commit.Commit(commit.DomainWeights, ts, modelSalt)
-			if err != nil {
-				return nil, err
-			}
-			a.Model, a.ModelSalt = []frontend.Variable{h}, []frontend.Variable{modelSalt}
-			sp.Model = h.String()
+		if mw != nil {
+			mw.assign(a)
+			sp.Model = mw.commitment.String()
 			f.Public.Model.Commitment = sp.Model
 		}
 		switch {
@@ -170,9 +163,45 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 	return &Proven{File: f, Backend: backend}, nil
 }
 
-// assignShard fills the rows, salts and leaves of shard k and counts the
-// correct rows natively (the circuit must agree).
-func assignShard(p *quant.Program, data *datacommit.Data, salts []*big.Int, spec *Spec, in *Info, k int) (*Circuit, *ShardPublic, error) {
+// modelWitness is the private-weights part of every shard's assignment,
+// computed once.
+type modelWitness struct {
+	weights          [][]frontend.Variable
+	salt, commitment *big.Int
+}
+
+func newModelWitness(p *quant.Program, salt *big.Int) (*modelWitness, error) {
+	h, err := commit.Commit(commit.DomainWeights, inference.WeightTensors(p), salt)
+	if err != nil {
+		return nil, err
+	}
+	mw := &modelWitness{salt: salt, commitment: h}
+	for _, id := range p.Weights {
+		mw.weights = append(mw.weights, vars(p.Consts[id]))
+	}
+	return mw, nil
+}
+
+func (mw *modelWitness) assign(a *Circuit) {
+	a.Weights, a.Model, a.ModelSalt = mw.weights, []frontend.Variable{mw.commitment}, []frontend.Variable{mw.salt}
+}
+
+// scoreRows scores every committed row natively, once (see score).
+func scoreRows(p *quant.Program, data *datacommit.Data, spec *Spec) ([]*big.Int, error) {
+	out := make([]*big.Int, len(data.Y))
+	for r := range out {
+		v, err := score(p, data.X[r], data.Y[r], spec)
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", r, err)
+		}
+		out[r] = v
+	}
+	return out, nil
+}
+
+// assignShard fills the rows, salts and leaves of shard k and adds up its
+// rows' scores (the circuit must agree).
+func assignShard(p *quant.Program, data *datacommit.Data, salts, scores []*big.Int, spec *Spec, in *Info, k int) (*Circuit, *ShardPublic, error) {
 	R, F := spec.Data.RowsPerLeaf, spec.Data.Features
 	rows, leaves := in.shardRange(k)
 	a := &Circuit{Program: p, Spec: *spec, Rows: rows}
@@ -212,15 +241,9 @@ func assignShard(p *quant.Program, data *datacommit.Data, salts []*big.Int, spec
 			}
 		}
 	}
-	// score natively, on the same integers the circuit sees
 	sp.sum = new(big.Int)
 	for r := range rows {
-		row := k*in.RowsPerShard + r
-		v, err := score(p, data.X[row], data.Y[row], spec)
-		if err != nil {
-			return nil, nil, fmt.Errorf("row %d: %w", row, err)
-		}
-		sp.sum.Add(sp.sum, v)
+		sp.sum.Add(sp.sum, scores[k*in.RowsPerShard+r])
 	}
 	return a, sp, nil
 }

@@ -62,7 +62,7 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 		if err != nil {
 			return nil, err
 		}
-		h, err := commit.Commit(commit.DomainWeights, weightTensors(m.Program), salt)
+		h, err := commit.Commit(commit.DomainWeights, WeightTensors(m.Program), salt)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +105,9 @@ func WriteCircuit(dir string, backend proof.Backend, c frontend.Circuit, modelBy
 	return ccs, ccsBytes, nil
 }
 
-func weightTensors(p *quant.Program) []commit.Tensor {
+// WeightTensors lists a program's weight tensors as committed (the
+// model's identity is their zkai-commit/1 commitment).
+func WeightTensors(p *quant.Program) []commit.Tensor {
 	ts := make([]commit.Tensor, len(p.Weights))
 	for k, id := range p.Weights {
 		ts[k] = commit.Tensor{Values: p.Consts[id], Bits: p.Tensors[id].Bits}
