@@ -142,9 +142,8 @@ func plan(c *datacommit.Commitment, opt Options) (*Info, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("--batch %d: a shard needs at least one row", batch)
 	}
-	leaves := min((batch+s.RowsPerLeaf-1)/s.RowsPerLeaf, s.Leaves())
-	in := &Info{Data: *c, Metric: metric, LeavesPerShard: leaves, RowsPerShard: leaves * s.RowsPerLeaf}
-	in.Shards = (s.Leaves() + leaves - 1) / leaves
+	in := layout(c, min((batch+s.RowsPerLeaf-1)/s.RowsPerLeaf, s.Leaves()))
+	in.Metric = metric
 	if opt.AtLeast != nil {
 		t := *opt.AtLeast
 		if !(t >= 0 && t <= 1) {
@@ -154,6 +153,12 @@ func plan(c *datacommit.Commitment, opt Options) (*Info, error) {
 		in.AtLeast = &n
 	}
 	return in, nil
+}
+
+// layout cuts the committed set into shards of the given number of leaves.
+func layout(c *datacommit.Commitment, leaves int) *Info {
+	s := c.Shape()
+	return &Info{Data: *c, LeavesPerShard: leaves, RowsPerShard: leaves * s.RowsPerLeaf, Shards: (s.Leaves() + leaves - 1) / leaves}
 }
 
 // checkLabels rejects labels the model cannot predict.

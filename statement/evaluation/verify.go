@@ -188,8 +188,7 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 	if err := json.Unmarshal(f.Shards[0].Public, &first); err != nil || len(first.Leaves) == 0 {
 		return fail("shard 0: public values: %v", err)
 	}
-	in := Info{Data: agg.Data, LeavesPerShard: len(first.Leaves), RowsPerShard: len(first.Leaves) * s.RowsPerLeaf}
-	in.Shards = (s.Leaves() + in.LeavesPerShard - 1) / in.LeavesPerShard
+	in := layout(&agg.Data, len(first.Leaves))
 	if len(f.Shards) != in.Shards {
 		return fail("%d shards; %d rows in leaves of %d at %d leaves per shard make %d", len(f.Shards), s.Rows, s.RowsPerLeaf, in.LeavesPerShard, in.Shards)
 	}
