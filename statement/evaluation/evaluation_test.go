@@ -444,6 +444,26 @@ func TestMSE(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	// regression targets outside the class range are proven, not refused
+	targets := &dataset.Set{X: set.X[:4], Y: []float64{-1.5, 2.25, 0, 3}, Columns: set.Columns}
+	dt, _ := datacommit.FromSet(targets, datacommit.DefaultOptions())
+	ct, ot, _ := datacommit.New(dt, "targets")
+	tdir := t.TempDir()
+	if _, err := Compile(model, engine.Options{}, ct, Options{Metric: MetricMSE, Weights: circuit.Public}, tdir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inference.RunSetup(tdir, nil); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := Prove(tdir, targets, ot, "test", nil)
+	if err != nil {
+		t.Fatalf("mse against targets -1.5..3: %v", err)
+	}
+	tf, _ := json.Marshal(pt.File)
+	tvk, _ := os.ReadFile(filepath.Join(tdir, inference.VKFile))
+	if r := Verify(tf, tvk, ct.Root, ""); !r.Valid || *r.Public.MSE < 1 {
+		t.Fatalf("mse against targets -1.5..3: %v %s", *r.Public.MSE, r.Reason)
+	}
 	// a classifier's accuracy on fractional labels makes no sense
 	y := make([]float64, 4)
 	for i := range y {

@@ -72,10 +72,10 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 	}
 	p := m.Program
 	spec := d.Eval.spec(d.Info.Visibility.Weights)
-	outLen := p.Tensors[p.Outputs[0]].Len()
-	classes := max(outLen, 2)
-	if err := checkLabels(data.Y, classes); err != nil {
-		return nil, err
+	if !spec.MSE { // regression targets are any committed values
+		if err := checkLabels(data.Y, max(p.Tensors[p.Outputs[0]].Len(), 2)); err != nil {
+			return nil, err
+		}
 	}
 	var mw *modelWitness
 	if spec.PrivateWeights {
