@@ -9,25 +9,31 @@ import (
 )
 
 // BundleFormat is the version tag of a proof bundle.
-const BundleFormat = "zkai-bundle/1"
+const BundleFormat = "zkai-bundle/2"
 
 // Bundle is the one file a verifier needs besides the verifying key.
 //
-// Format zkai-bundle/1 (JSON):
+// Format zkai-bundle/2 (JSON):
 //
 //	{
-//	  "format": "zkai-bundle/1",
+//	  "format": "zkai-bundle/2",
 //	  "zkai_version": "0.1.0", "gnark_version": "v0.16.1",
 //	  "statement": "inference",          // what is proven; selects the layout of "public"
 //	  "backend": "groth16", "curve": "bn254",
 //	  "vk_digest": "sha256:…",           // the verifying key this proof is for
-//	  "insecure_setup": "…",             // present when the setup is not trustworthy (local PLONK SRS)
 //	  "public": {…},                     // the statement's named public values, decoded and as field elements
 //	  "proof": "<base64>"                // gnark's compressed proof encoding
 //	}
 //
 // The verifier rebuilds the public witness from the field elements in
 // "public" and rejects a bundle whose decoded values disagree with them.
+// The first public input is the statement's layout digest (LayoutDigest):
+// the names, shapes, scales and roles the verifier shows are recomputed into
+// it, so the proof binds them. Whether the setup can be trusted is the
+// verifier's judgement (UntrustedSetup), never the bundle's word.
+//
+// zkai-bundle/1 bound neither the layout nor the setup's trust; it is
+// refused with a hint to prove again.
 // A bundle's identity is (vk_digest, digest of the public values): Groth16
 // proofs can be re-randomised, so the proof bytes are not an identity.
 type Bundle struct {
@@ -38,7 +44,6 @@ type Bundle struct {
 	Backend       Backend         `json:"backend"`
 	Curve         string          `json:"curve"`
 	VKDigest      string          `json:"vk_digest"`
-	InsecureSetup string          `json:"insecure_setup,omitempty"`
 	Public        json.RawMessage `json:"public"`
 	Proof         string          `json:"proof"`
 }
@@ -61,6 +66,8 @@ func ParseBundle(b []byte) (*Bundle, error) {
 		return nil, fmt.Errorf("bundle has trailing data after the JSON object")
 	}
 	switch {
+	case bd.Format == "zkai-bundle/1":
+		return nil, fmt.Errorf("bundle format zkai-bundle/1 is no longer accepted: its proofs do not bind the names, shapes and scales they show; prove again with this zkai (format %s)", BundleFormat)
 	case bd.Format != BundleFormat:
 		return nil, fmt.Errorf("bundle format %q is not supported; supported: %s", bd.Format, BundleFormat)
 	case bd.Curve != Curve:

@@ -236,8 +236,8 @@ PROOF.opening.json — never into the bundle.`,
 			if p.Opening != nil {
 				fmt.Fprintf(w, "  salts in %s (keep it to open the commitments)\n", openingPath(out))
 			}
-			if p.Bundle.InsecureSetup != "" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", p.Bundle.InsecureSetup)
+			if p.Insecure != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", p.Insecure)
 			}
 			return nil
 		},

@@ -154,7 +154,6 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 		if err != nil {
 			return nil, err
 		}
-		b.InsecureSetup = d.Setup.Insecure
 		f.Shards = append(f.Shards, b)
 	}
 	if err := f.Public.setFigure(total, d.Eval.AtLeast, spec.ErrScale); err != nil {

@@ -300,6 +300,9 @@ type Proven struct {
 	Public  *Public
 	Opening *Opening // nil when nothing is hashed
 	Result  *engine.RunResult
+	// Insecure is the prover's own setup record's warning (settings.json);
+	// verifiers judge the key for themselves.
+	Insecure string
 	// Backend is the time spent in the backend's prover alone; the rest of
 	// Prove loads and checks the model, circuit and key and computes the
 	// witness.
@@ -386,8 +389,7 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	b.InsecureSetup = d.Setup.Insecure
-	out := &Proven{Bundle: b, Public: pub, Result: r, Backend: backend}
+	out := &Proven{Bundle: b, Public: pub, Result: r, Backend: backend, Insecure: d.Setup.Insecure}
 	if hashed {
 		op.Format = "zkai-inference-opening/1"
 		if s.InputSalt != nil {
@@ -417,7 +419,7 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err != nil {
 		return fail("%v", err)
 	}
-	res.Statement, res.VKDigest, res.Insecure = b.Statement, b.VKDigest, b.InsecureSetup
+	res.Statement, res.VKDigest = b.Statement, b.VKDigest
 	if b.Statement != Statement {
 		return fail("bundle is for the %q statement; this verifier checks %q", b.Statement, Statement)
 	}
@@ -444,6 +446,7 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err != nil {
 		return fail("%v", err)
 	}
+	res.Insecure = proof.UntrustedSetup(b.Backend, vk, nil)
 	proofBytes, err := b.ProofBytes()
 	if err != nil {
 		return fail("%v", err)
