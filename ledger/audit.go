@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,8 +53,9 @@ func (m *memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // signature verifies, the offsets frame the entries exactly, the stored
 // hashes equal those recomputed from the entries, the latest checkpoint is
 // signed by the log key over the recomputed root, and so is every archived
-// checkpoint over the root of its size, none past the latest. It returns
-// the first inconsistency as an *AuditError.
+// checkpoint over the root of its size, none past the latest, and none
+// missing (each checkpoint names the size of the one published before it).
+// It returns the first inconsistency as an *AuditError.
 func (l *Log) Audit() (*AuditReport, error) {
 	cp, err := l.Checkpoint()
 	if err != nil {
@@ -135,6 +137,8 @@ func (l *Log) Audit() (*AuditReport, error) {
 	if err != nil {
 		return nil, &AuditError{-1, fmt.Errorf("checkpoint archive: %w", err)}
 	}
+	archived := map[int64]bool{}
+	chained := []Checkpoint{cp.Checkpoint}
 	for _, s := range sizes {
 		if s > n {
 			return nil, &AuditError{-1, fmt.Errorf("archived checkpoint of size %d is past the latest checkpoint's %d (log rolled back?)", s, n)}
@@ -150,10 +154,26 @@ func (l *Log) Audit() (*AuditReport, error) {
 		if h != ac.Hash {
 			return nil, &AuditError{-1, fmt.Errorf("archived checkpoint of size %d has root %s, the entries give %s (fork)", s, ac.Hash, h)}
 		}
+		archived[s] = true
+		chained = append(chained, ac.Checkpoint)
 	}
 	// The latest checkpoint may be missing from the archive: a writer
 	// killed between publishing and archiving it leaves it so, and the next
-	// append archives it. It was verified above, so nothing is lost.
+	// append archives it. It was verified above, so nothing is lost. Every
+	// other published checkpoint must be there: each names the one
+	// published before it, back to the empty tree's.
+	if !archived[0] {
+		return nil, &AuditError{-1, errors.New("the archived checkpoint of the empty tree (size 0) is missing")}
+	}
+	for _, c := range chained {
+		p, ok, err := previousSize(c)
+		if err != nil {
+			return nil, &AuditError{-1, err}
+		}
+		if ok && !archived[p] {
+			return nil, &AuditError{-1, fmt.Errorf("archived checkpoint of size %d, published before the one of size %d, is missing (deleted from %s?)", p, c.Size, archiveDir)}
+		}
+	}
 	rep.Checkpoints = len(sizes)
 	return rep, nil
 }

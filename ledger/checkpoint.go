@@ -24,8 +24,11 @@ import (
 // and one "— <key name> <base64(key hash ‖ Ed25519 signature)>" line per
 // signature, as golang.org/x/mod/sumdb/note writes and reads it. The origin
 // names the log; a verifier checks it against the origin it expects, so a
-// checkpoint of one log cannot be passed off as another's. zkai writes no
-// extension lines and keeps those it reads.
+// checkpoint of one log cannot be passed off as another's. zkai writes one
+// extension line, "zkai-previous-size N", the size of the checkpoint its log
+// published before this one (none in the empty tree's), so that an audit
+// finds archived checkpoints gone missing; it keeps the extension lines it
+// reads, and other verifiers ignore them.
 type Checkpoint struct {
 	Origin     string
 	Size       int64

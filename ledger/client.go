@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/zkai-dev/zkai/internal/atomicfile"
 )
 
 // ErrRollback reports a checkpoint older than the one a client trusts.
@@ -92,7 +93,7 @@ func (c *Client) Update(msg []byte, proof tlog.TreeProof) (SignedCheckpoint, err
 			return SignedCheckpoint{}, &ForkError{Trusted: *t, Presented: cp, Err: err}
 		}
 	}
-	if err := writeAtomic(filepath.Dir(c.state), filepath.Base(c.state), cp.Note); err != nil {
+	if err := atomicfile.Write(c.state, cp.Note, 0o644); err != nil {
 		return SignedCheckpoint{}, fmt.Errorf("client state: %w", err)
 	}
 	c.trusted = &cp

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,11 +13,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/zkai-dev/zkai/internal/atomicfile"
 )
 
 // Files of a log directory, format version 1:
@@ -28,14 +32,24 @@ import (
 //	hashes            the tlog stored hashes, 32 bytes each, in
 //	                  tlog.StoredHashIndex order (append-only)
 //	checkpoint        the latest signed checkpoint
-//	checkpoints/N     every published checkpoint, by tree size (20 digits)
+//	checkpoints/N     every published checkpoint, by tree size (20 digits),
+//	                  created exclusively: never replaced
 //	lock              flock'd by a writer
 //
-// The latest checkpoint is the commit point: a writer appends to entries,
-// offsets and hashes, fsyncs them, then publishes (and archives) the signed
-// checkpoint by atomic rename. Anything past the checkpoint's size is an
-// interrupted append; the next writer truncates it, and readers never look
-// past the checkpoint.
+// Every file is public (mode 0644): the log's secret is its key, kept
+// elsewhere. The latest checkpoint is the commit point: a writer appends to
+// entries, offsets and hashes, fsyncs them, then publishes (and archives)
+// the signed checkpoint by atomic rename. Anything past the checkpoint's
+// size is an interrupted append; the next writer truncates it, and readers
+// never look past the checkpoint. Temporary files (".NAME.tmp…") left by a
+// killed writer are removed by the next one.
+//
+// A writer signs only a tree that extends the latest signed one: before
+// appending it checks that no archived checkpoint is past the latest (a
+// rolled-back or restored log, whose next append would rewrite history),
+// that the stored hashes give the latest checkpoint's root, and that the
+// last stored entry is included under it (so the offsets and entries it
+// truncates to are the signed ones).
 const (
 	formatName     = "zkai-ledger/1"
 	configFile     = "log.json"
@@ -82,7 +96,7 @@ func Init(dir string, key *Key, origin string) (*Log, error) {
 		return nil, err
 	}
 	cfg, _ := json.MarshalIndent(config{formatName, origin, key.VerifierKey()}, "", "  ")
-	if err := writeAtomic(dir, configFile, append(cfg, '\n')); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, configFile), append(cfg, '\n'), 0o644); err != nil {
 		return nil, err
 	}
 	for _, f := range []string{entriesFile, offsetsFile, hashesFile, lockFile} {
@@ -281,6 +295,7 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 		return 0, SignedCheckpoint{}, err
 	}
 	defer unlock()
+	l.removeTemps()
 
 	cur, err := l.Checkpoint()
 	if err != nil {
@@ -290,16 +305,19 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 	if expect >= 0 && n != expect {
 		return 0, SignedCheckpoint{}, fmt.Errorf("%w: %d entries, expected %d", ErrSizeChanged, n, expect)
 	}
-	if err := l.archiveLatest(cur); err != nil {
-		return 0, SignedCheckpoint{}, fmt.Errorf("archive the latest checkpoint: %w", err)
+	if err := l.checkNotRolledBack(n); err != nil {
+		return 0, SignedCheckpoint{}, err
 	}
-	ef, of, hf, closeAll, err := l.openForAppend(n)
+	ef, of, hf, closeAll, err := l.openForAppend(cur)
 	if err != nil {
 		return 0, SignedCheckpoint{}, err
 	}
 	defer closeAll()
+	if err := l.archive(cur); err != nil {
+		return 0, SignedCheckpoint{}, fmt.Errorf("archive the latest checkpoint: %w", err)
+	}
 
-	end, err := ef.Seek(0, 2)
+	end, err := ef.Seek(0, io.SeekEnd)
 	if err != nil {
 		return 0, SignedCheckpoint{}, err
 	}
@@ -334,7 +352,7 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 	if err != nil {
 		return 0, SignedCheckpoint{}, err
 	}
-	c := Checkpoint{Origin: l.origin, Size: size, Hash: root}
+	c := Checkpoint{Origin: l.origin, Size: size, Hash: root, Extensions: []string{previousLine(n)}}
 	if err := l.publish(c); err != nil {
 		return 0, SignedCheckpoint{}, err
 	}
@@ -342,9 +360,33 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 	return n, cp, err
 }
 
-// openForAppend opens the data files for appending to a tree of size n,
-// truncating what an interrupted append left past it.
-func (l *Log) openForAppend(n int64) (ef, of, hf *os.File, closeAll func(), err error) {
+// ErrRolledBack reports a log whose latest checkpoint is older than one it
+// archived: rolled back, or restored from an older copy. Appending to it
+// would sign a second history of the same sizes.
+var ErrRolledBack = errors.New("the log was rolled back or restored from an older copy")
+
+// checkNotRolledBack refuses a log with an archived checkpoint past the
+// latest checkpoint's size n.
+func (l *Log) checkNotRolledBack(n int64) error {
+	sizes, err := l.Checkpoints()
+	if err != nil {
+		return fmt.Errorf("checkpoint archive: %w", err)
+	}
+	if len(sizes) > 0 && sizes[len(sizes)-1] > n {
+		return fmt.Errorf("%w: archived checkpoint of size %d is past the latest checkpoint's %d; appending would rewrite history, so nothing was appended (run 'zkai ledger audit'; restore the latest checkpoint)", ErrRolledBack, sizes[len(sizes)-1], n)
+	}
+	return nil
+}
+
+// ErrStorageMismatch reports stored hashes, offsets or entries that do not
+// give the tree of the latest signed checkpoint: the writer refuses to sign
+// anything on top of them.
+var ErrStorageMismatch = errors.New("the log's storage does not match its latest signed checkpoint")
+
+// openForAppend opens the data files for appending to the tree of cur,
+// after checking that they hold that tree (see [ErrStorageMismatch]), and
+// truncates what an interrupted append left past it.
+func (l *Log) openForAppend(cur SignedCheckpoint) (ef, of, hf *os.File, closeAll func(), err error) {
 	var files []*os.File
 	closeAll = func() {
 		for _, f := range files {
@@ -363,16 +405,20 @@ func (l *Log) openForAppend(n int64) (ef, of, hf *os.File, closeAll func(), err 
 		return f
 	}
 	ef, of, hf = open(entriesFile), open(offsetsFile), open(hashesFile)
+	if err == nil {
+		err = checkTip(cur.Checkpoint, ef, of, hf)
+	}
 	if err != nil {
 		closeAll()
 		return nil, nil, nil, nil, err
 	}
+	n := cur.Size
 	var entriesEnd int64
 	if n > 0 {
 		var b [8]byte
 		if _, err := of.ReadAt(b[:], (n-1)*8); err != nil {
 			closeAll()
-			return nil, nil, nil, nil, fmt.Errorf("offsets file shorter than the checkpoint's %d entries: %w", n, err)
+			return nil, nil, nil, nil, err
 		}
 		entriesEnd = int64(binary.BigEndian.Uint64(b[:]))
 	}
@@ -388,7 +434,7 @@ func (l *Log) openForAppend(n int64) (ef, of, hf *os.File, closeAll func(), err 
 			err = t.f.Truncate(t.size)
 		}
 		if err == nil {
-			_, err = t.f.Seek(t.size, 0)
+			_, err = t.f.Seek(t.size, io.SeekStart)
 		}
 		if err != nil {
 			closeAll()
@@ -398,31 +444,130 @@ func (l *Log) openForAppend(n int64) (ef, of, hf *os.File, closeAll func(), err 
 	return ef, of, hf, closeAll, nil
 }
 
+// checkTip checks, in O(log n) reads, that the stored hashes give the root
+// of cp (so the tree an append computes from them extends the signed one)
+// and that the last entry, framed by the offsets, is included under it (so
+// what an append truncates to is the signed tree's end).
+func checkTip(cp Checkpoint, ef, of, hf *os.File) error {
+	n := cp.Size
+	if n == 0 {
+		return nil
+	}
+	mismatch := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s; nothing was appended (run 'zkai ledger audit')", ErrStorageMismatch, fmt.Sprintf(format, args...))
+	}
+	st, err := hf.Stat()
+	if err != nil {
+		return err
+	}
+	if need := tlog.StoredHashCount(n) * tlog.HashSize; st.Size() < need {
+		return mismatch("the hashes file holds %d bytes, the tree of size %d needs %d", st.Size(), n, need)
+	}
+	r := &fileHashReader{f: hf, base: tlog.StoredHashCount(n)}
+	root, err := tlog.TreeHash(n, r)
+	if err != nil {
+		return mismatch("%v", err)
+	}
+	if root != cp.Hash {
+		return mismatch("the stored hashes give the root %s, the checkpoint of size %d says %s", root, n, cp.Hash)
+	}
+	var b [16]byte
+	at, buf := (n-2)*8, b[:]
+	if n == 1 {
+		at, buf = 0, b[8:]
+	}
+	if _, err := of.ReadAt(buf, at); err != nil {
+		return mismatch("the offsets file is shorter than %d entries", n)
+	}
+	start, end := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	if end <= start || end-start > MaxEntrySize+1 {
+		return mismatch("corrupt offsets [%d, %d) of the last entry", start, end)
+	}
+	rec := make([]byte, end-start)
+	if _, err := ef.ReadAt(rec, int64(start)); err != nil || rec[len(rec)-1] != '\n' {
+		return mismatch("the last entry is not at offsets [%d, %d) of the entries file", start, end)
+	}
+	proof, err := tlog.ProveRecord(n, n-1, r)
+	if err == nil {
+		err = tlog.CheckRecord(proof, n, cp.Hash, n-1, tlog.RecordHash(rec[:len(rec)-1]))
+	}
+	if err != nil {
+		return mismatch("the last stored entry is not entry %d of the signed tree: %v", n-1, err)
+	}
+	return nil
+}
+
+// previousPrefix starts the checkpoint extension line naming the size of
+// the checkpoint published before it, so that an audit can tell which
+// archived checkpoints are missing.
+const previousPrefix = "zkai-previous-size "
+
+func previousLine(size int64) string { return previousPrefix + strconv.FormatInt(size, 10) }
+
+// previousSize returns the size of the checkpoint c names as published
+// before it; ok is false for the empty tree's checkpoint and for those
+// written before the extension existed.
+func previousSize(c Checkpoint) (size int64, ok bool, err error) {
+	for _, e := range c.Extensions {
+		if v, found := strings.CutPrefix(e, previousPrefix); found {
+			size, err = strconv.ParseInt(v, 10, 64)
+			if err != nil || size < 0 || size >= c.Size || previousLine(size) != e {
+				return 0, false, fmt.Errorf("checkpoint of size %d: malformed extension %q", c.Size, e)
+			}
+			return size, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
 // publish signs c, makes it the latest checkpoint, then archives it. The
 // rename of the latest checkpoint is the one commit point: archiving first
 // would let a writer killed in between leave a signed archived checkpoint
 // past the latest, indistinguishable from a rolled-back log. Killed after
 // the rename instead, it leaves the latest unarchived, which the next
-// writer archives (see archiveLatest).
+// writer archives (see archive).
 func (l *Log) publish(c Checkpoint) error {
 	sc, err := SignCheckpoint(c, l.signer)
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(l.dir, checkpointFile, sc.Note); err != nil {
+	if err := atomicfile.Write(l.path(checkpointFile), sc.Note, 0o644); err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(l.dir, archiveDir), archiveName(c.Size), sc.Note)
+	return l.archive(sc)
 }
 
-// archiveLatest archives the latest checkpoint if a writer killed in
-// publish did not.
-func (l *Log) archiveLatest(cur SignedCheckpoint) error {
-	_, err := os.Stat(filepath.Join(l.dir, archiveDir, archiveName(cur.Size)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return writeAtomic(filepath.Join(l.dir, archiveDir), archiveName(cur.Size), cur.Note)
+// archive archives cp unless it already is. An archived checkpoint is never
+// replaced: one of the same size with other content is an error (two signed
+// trees of one size, or a forged archive).
+func (l *Log) archive(cp SignedCheckpoint) error {
+	path := filepath.Join(l.dir, archiveDir, archiveName(cp.Size))
+	err := atomicfile.Create(path, cp.Note, 0o644)
+	if !errors.Is(err, fs.ErrExist) {
+		return err
 	}
-	return err
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(old, cp.Note) {
+		return fmt.Errorf("%w: the archived checkpoint of size %d differs from the one being archived; nothing was appended (run 'zkai ledger audit')", ErrStorageMismatch, cp.Size)
+	}
+	return nil
+}
+
+// removeTemps removes the temporary files a killed writer left in the log
+// directory and its archive. The caller holds the writers' lock, so no
+// writer of this log is using them.
+func (l *Log) removeTemps() {
+	for _, dir := range []string{l.dir, filepath.Join(l.dir, archiveDir)} {
+		des, _ := os.ReadDir(dir)
+		for _, de := range des {
+			if de.Type().IsRegular() && atomicfile.IsTemp(de.Name()) {
+				os.Remove(filepath.Join(dir, de.Name()))
+			}
+		}
+	}
 }
 
 // lock takes the writers' lock file.
@@ -439,35 +584,6 @@ func (l *Log) lock() (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
-}
-
-// writeAtomic writes dir/name durably: a temporary file, fsync, rename, fsync dir.
-func writeAtomic(dir, name string, b []byte) error {
-	f, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 func emptyRoot() tlog.Hash {

@@ -117,7 +117,8 @@ func TestCheckpointNote(t *testing.T) {
 	}
 	lines := strings.Split(n.Text, "\n")
 	root, _ := l.TreeHash(5)
-	if len(lines) != 4 || lines[0] != "example.com/zkai-test" || lines[1] != "5" || lines[2] != root.String() || lines[3] != "" {
+	// Batches of 1, 2 and 2 entries: the checkpoint before this one has size 3.
+	if len(lines) != 5 || lines[0] != "example.com/zkai-test" || lines[1] != "5" || lines[2] != root.String() || lines[3] != "zkai-previous-size 3" || lines[4] != "" {
 		t.Errorf("checkpoint text %q", n.Text)
 	}
 	if len(n.Sigs) != 1 || n.Sigs[0].Name != "test-log" {
@@ -344,5 +345,173 @@ func TestConcurrentAppenders(t *testing.T) {
 	}
 	if rep.Size != writers*each || rep.Checkpoints != writers*each+1 {
 		t.Fatalf("report %+v", rep)
+	}
+}
+
+// snapshot reads every file of a log directory (the lock file aside).
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "lock" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sameSnapshot(t *testing.T, before, after map[string]string) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Errorf("%d files before, %d after", len(before), len(after))
+	}
+	for p, b := range before {
+		if after[p] != b {
+			t.Errorf("%s changed", p)
+		}
+	}
+}
+
+// Regression (issue 8 item 10): with the latest checkpoint rolled back to an
+// archived one, an append used to truncate committed entries, overwrite
+// archived checkpoints and sign a forked tree that audit then passed.
+func TestAppendRefusesRolledBackLog(t *testing.T) {
+	l, key, dir := buildLog(t, 12) // checkpoints 0 1 3 6 10 12
+	old, err := os.ReadFile(filepath.Join(dir, "checkpoints", archiveName(6)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "checkpoint"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	_, _, err = l.Append(modelEntry(t, key, 100))
+	if !errors.Is(err, ErrRolledBack) || !strings.Contains(err.Error(), "archived checkpoint of size 12 is past the latest checkpoint's 6") {
+		t.Fatalf("append to a rolled-back log: %v, want ErrRolledBack naming sizes 12 and 6", err)
+	}
+	sameSnapshot(t, before, snapshot(t, dir))
+	if _, err := l.Audit(); err == nil || !strings.Contains(err.Error(), "past the latest checkpoint's 6 (log rolled back?)") {
+		t.Fatalf("audit of the rolled-back log: %v", err)
+	}
+}
+
+// An archived checkpoint is never replaced: one of the latest's size with
+// other content (a second signed tree of that size) stops the append.
+func TestAppendRefusesConflictingArchive(t *testing.T) {
+	l, key, dir := buildLog(t, 6)
+	var other tlog.Hash
+	other[0] = 7
+	forged, err := SignCheckpoint(Checkpoint{Origin: l.Origin(), Size: 6, Hash: other}, key.Signer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "checkpoints", archiveName(6)), forged.Note, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	if _, _, err := l.Append(modelEntry(t, key, 100)); !errors.Is(err, ErrStorageMismatch) || !strings.Contains(err.Error(), "archived checkpoint of size 6 differs") {
+		t.Fatalf("append over a conflicting archive: %v", err)
+	}
+	sameSnapshot(t, before, snapshot(t, dir))
+}
+
+// Regression (issue 8 item 11): one flipped byte of the hashes file made
+// the log key sign a root inconsistent with the checkpoint before; and an
+// offset pointing into the last entry made an append truncate it.
+func TestAppendChecksStorageAgainstCheckpoint(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		tamper func(t *testing.T, dir string)
+		want   string
+	}{
+		{"flipped byte of the last stored hash", func(t *testing.T, dir string) {
+			// For 12 entries the last stored hash is the node over entries
+			// 8..11, which the next append's root is built on.
+			flipByte(t, filepath.Join(dir, "hashes"), tlog.StoredHashCount(12)*32-1)
+		}, "the stored hashes give the root"},
+		{"last offset inside the last entry", func(t *testing.T, dir string) {
+			flipByte(t, filepath.Join(dir, "offsets"), 12*8-1)
+		}, "the last entry is not at offsets"},
+		{"last entry edited", func(t *testing.T, dir string) {
+			st, _ := os.Stat(filepath.Join(dir, "entries"))
+			flipByte(t, filepath.Join(dir, "entries"), st.Size()-10)
+		}, "the last stored entry is not entry 11 of the signed tree"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l, key, dir := buildLog(t, 12)
+			c.tamper(t, dir)
+			before := snapshot(t, dir)
+			_, _, err := l.Append(modelEntry(t, key, 100))
+			if !errors.Is(err, ErrStorageMismatch) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("append = %v, want ErrStorageMismatch containing %q", err, c.want)
+			}
+			sameSnapshot(t, before, snapshot(t, dir))
+		})
+	}
+}
+
+func flipByte(t *testing.T, path string, at int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[at] ^= 1
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Regression (issue 8 item 14): audit did not notice an archived checkpoint
+// deleted from the archive.
+func TestAuditReportsMissingArchivedCheckpoints(t *testing.T) {
+	for _, c := range []struct {
+		size int64
+		want string
+	}{
+		{6, "archived checkpoint of size 6, published before the one of size 10, is missing"},
+		{10, "archived checkpoint of size 10, published before the one of size 15, is missing"},
+		{0, "size 0) is missing"},
+	} {
+		l, _, dir := buildLog(t, 15) // checkpoints 0 1 3 6 10 15
+		if err := os.Remove(filepath.Join(dir, "checkpoints", archiveName(c.size))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Audit(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("audit without archived checkpoint %d: %v, want %q", c.size, err, c.want)
+		}
+	}
+}
+
+// Regression (issue 8 item 14): temporary files of a killed writer were
+// never removed, and the public files were written 0600.
+func TestTempFilesRemovedAndPublicModes(t *testing.T) {
+	l, key, dir := buildLog(t, 3)
+	left := []string{filepath.Join(dir, ".checkpoint.tmp123"), filepath.Join(dir, "checkpoints", "."+archiveName(4)+".tmp9")}
+	for _, p := range left {
+		if err := os.WriteFile(p, []byte("torn"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendN(t, l, key, 3, 1)
+	for _, p := range left {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left after an append: %v", p, err)
+		}
+	}
+	for _, f := range []string{"log.json", "checkpoint", filepath.Join("checkpoints", archiveName(0)), filepath.Join("checkpoints", archiveName(4))} {
+		st, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o644 {
+			t.Errorf("%s has mode %v, want 0644 (public)", f, st.Mode().Perm())
+		}
 	}
 }
