@@ -305,7 +305,7 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 	if expect >= 0 && n != expect {
 		return 0, SignedCheckpoint{}, fmt.Errorf("%w: %d entries, expected %d", ErrSizeChanged, n, expect)
 	}
-	if err := l.checkNotRolledBack(n); err != nil {
+	if err := l.checkArchive(n); err != nil {
 		return 0, SignedCheckpoint{}, err
 	}
 	ef, of, hf, closeAll, err := l.openForAppend(cur)
@@ -365,15 +365,35 @@ func (l *Log) appendAt(expect int64, entries [][]byte) (first int64, cp SignedCh
 // would sign a second history of the same sizes.
 var ErrRolledBack = errors.New("the log was rolled back or restored from an older copy")
 
-// checkNotRolledBack refuses a log with an archived checkpoint past the
-// latest checkpoint's size n.
-func (l *Log) checkNotRolledBack(n int64) error {
-	sizes, err := l.Checkpoints()
+// checkArchive refuses a log with an archived checkpoint past the latest
+// checkpoint's size n, and removes the temporary files a killed writer left
+// in the archive (the caller holds the writers' lock). It reads the
+// archive's names once, unsorted: archive names are fixed-width, so they
+// compare as their sizes do.
+func (l *Log) checkArchive(n int64) error {
+	d, err := os.Open(filepath.Join(l.dir, archiveDir))
 	if err != nil {
 		return fmt.Errorf("checkpoint archive: %w", err)
 	}
-	if len(sizes) > 0 && sizes[len(sizes)-1] > n {
-		return fmt.Errorf("%w: archived checkpoint of size %d is past the latest checkpoint's %d; appending would rewrite history, so nothing was appended (run 'zkai ledger audit'; restore the latest checkpoint)", ErrRolledBack, sizes[len(sizes)-1], n)
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("checkpoint archive: %w", err)
+	}
+	latest, past := archiveName(n), int64(-1)
+	for _, name := range names {
+		if atomicfile.IsTemp(name) {
+			os.Remove(filepath.Join(l.dir, archiveDir, name))
+			continue
+		}
+		if len(name) == len(latest) && name > latest {
+			if s, err := strconv.ParseInt(name, 10, 64); err == nil && archiveName(s) == name {
+				past = max(past, s)
+			}
+		}
+	}
+	if past >= 0 {
+		return fmt.Errorf("%w: archived checkpoint of size %d is past the latest checkpoint's %d; appending would rewrite history, so nothing was appended (run 'zkai ledger audit'; restore the latest checkpoint)", ErrRolledBack, past, n)
 	}
 	return nil
 }
@@ -542,11 +562,14 @@ func (l *Log) publish(c Checkpoint) error {
 // trees of one size, or a forged archive).
 func (l *Log) archive(cp SignedCheckpoint) error {
 	path := filepath.Join(l.dir, archiveDir, archiveName(cp.Size))
-	err := atomicfile.Create(path, cp.Note, 0o644)
-	if !errors.Is(err, fs.ErrExist) {
-		return err
-	}
 	old, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		err = atomicfile.Create(path, cp.Note, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		old, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return err
 	}
@@ -557,15 +580,13 @@ func (l *Log) archive(cp SignedCheckpoint) error {
 }
 
 // removeTemps removes the temporary files a killed writer left in the log
-// directory and its archive. The caller holds the writers' lock, so no
-// writer of this log is using them.
+// directory (checkArchive does the archive's). The caller holds the
+// writers' lock, so no writer of this log is using them.
 func (l *Log) removeTemps() {
-	for _, dir := range []string{l.dir, filepath.Join(l.dir, archiveDir)} {
-		des, _ := os.ReadDir(dir)
-		for _, de := range des {
-			if de.Type().IsRegular() && atomicfile.IsTemp(de.Name()) {
-				os.Remove(filepath.Join(dir, de.Name()))
-			}
+	des, _ := os.ReadDir(l.dir)
+	for _, de := range des {
+		if de.Type().IsRegular() && atomicfile.IsTemp(de.Name()) {
+			os.Remove(l.path(de.Name()))
 		}
 	}
 }
