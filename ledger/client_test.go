@@ -194,3 +194,40 @@ func TestClientFollow(t *testing.T) {
 		})
 	}
 }
+
+// The checkpoint signature check of InclusionProof.Verify (issue 8 item 7):
+// an inclusion proof under a checkpoint signed by another key, with a
+// tampered signature, or of another origin is refused for that reason,
+// though its hashes are right.
+func TestInclusionProofCheckpointSignature(t *testing.T) {
+	l, key, _ := buildLog(t, 6)
+	p, err := l.ProveInclusion(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Verify(l.Origin(), key.Verifier()); err != nil {
+		t.Fatal(err)
+	}
+	cp, _ := l.Checkpoint()
+	other, _ := SignCheckpoint(cp.Checkpoint, newTestKey(t, "test-log").Signer())
+	sig := strings.LastIndex(string(cp.Note), " ") + 10 // inside the base64 signature
+	tampered := []byte(string(cp.Note))
+	tampered[sig] ^= 'A' ^ 'B'
+	if tampered[sig] == cp.Note[sig] {
+		t.Fatal("no byte changed")
+	}
+	otherOrigin, _ := SignCheckpoint(Checkpoint{Origin: "example.com/other", Size: cp.Size, Hash: cp.Hash}, key.Signer())
+	for _, c := range []struct {
+		name, note, want string
+	}{
+		{"signed by another key of the same name", string(other.Note), "checkpoint: note has no verifiable signatures"},
+		{"tampered signature", string(tampered), "checkpoint: invalid signature for key test-log"},
+		{"another origin", string(otherOrigin.Note), `checkpoint: origin "example.com/other", want "example.com/zkai-test"`},
+	} {
+		q := *p
+		q.Checkpoint = c.note
+		if _, err := q.Verify(l.Origin(), key.Verifier()); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
