@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -22,11 +23,18 @@ const maxJSONDepth = 64
 // the JSON value in b: object members sorted by the UTF-16 code units of
 // their names, no insignificant whitespace, strings with the minimal escapes,
 // numbers in the ECMAScript shortest round-trip form. It rejects what RFC 8785
-// cannot represent or I-JSON (RFC 7493) forbids: invalid UTF-8, duplicate
-// member names, numbers that overflow a float64, trailing data.
+// cannot represent or I-JSON (RFC 7493) forbids: invalid UTF-8, lone
+// surrogate escapes, duplicate member names, numbers that overflow a
+// float64, trailing data; and member names of one object that differ only
+// in case, which encoding/json matches to one field: either would otherwise
+// change the value silently (a lone surrogate decodes as U+FFFD, the
+// last case variant wins).
 func Canonicalize(b []byte) ([]byte, error) {
 	if !utf8.Valid(b) {
 		return nil, errors.New("json: invalid UTF-8")
+	}
+	if err := checkSurrogates(b); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -66,7 +74,7 @@ func canonValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
 				val []byte
 			}
 			var members []member
-			seen := map[string]bool{}
+			seen := map[string]string{} // case-folded name → name
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -76,10 +84,14 @@ func canonValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
 				if !ok {
 					return errors.New("json: object key is not a string")
 				}
-				if seen[k] {
-					return fmt.Errorf("json: duplicate member %q", k)
+				f := foldName(k)
+				if prev, dup := seen[f]; dup {
+					if prev == k {
+						return fmt.Errorf("json: duplicate member %q", k)
+					}
+					return fmt.Errorf("json: members %q and %q differ only in case", prev, k)
 				}
-				seen[k] = true
+				seen[f] = k
 				var vb bytes.Buffer
 				if err := canonValue(dec, &vb, depth+1); err != nil {
 					return err
@@ -129,6 +141,61 @@ func canonValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
 		out.WriteString(strconv.FormatBool(t))
 	case nil:
 		out.WriteString("null")
+	}
+	return nil
+}
+
+// foldName maps names that encoding/json matches to the same field to the
+// same string: each rune to the smallest of its Unicode simple-fold orbit.
+func foldName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		for {
+			next := unicode.SimpleFold(r)
+			if next <= r {
+				r = next
+				break
+			}
+			r = next
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// checkSurrogates refuses a \u escape of a UTF-16 surrogate that is not
+// half of a high-low pair. Backslashes appear only in strings in valid
+// JSON; anything else malformed is left to the decoder.
+func checkSurrogates(b []byte) error {
+	hex4 := func(at int) (uint64, bool) {
+		if at+4 > len(b) {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(b[at:at+4]), 16, 16)
+		return v, err == nil
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if i+1 < len(b) && b[i+1] != 'u' {
+			i++ // an escaped character, possibly a backslash
+			continue
+		}
+		c, ok := hex4(i + 2)
+		if !ok {
+			continue
+		}
+		if c >= 0xD800 && c < 0xDC00 && i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+			if lo, ok := hex4(i + 8); ok && lo >= 0xDC00 && lo < 0xE000 {
+				i += 11
+				continue
+			}
+		}
+		if c >= 0xD800 && c < 0xE000 {
+			return fmt.Errorf("json: lone surrogate escape %s", b[i:i+6])
+		}
+		i += 5
 	}
 	return nil
 }

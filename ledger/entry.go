@@ -393,6 +393,9 @@ func VerifyOpening(commitment string, o *ActionOpening) error {
 // commitment, and the returned opening (nil for other kinds) must be kept by
 // the submitter.
 func BuildEntry(submission []byte, key *Key, t time.Time) ([]byte, *ActionOpening, error) {
+	if len(submission) > MaxEntrySize {
+		return nil, nil, fmt.Errorf("entry: submission of %d bytes, more than the %d an entry may hold", len(submission), MaxEntrySize)
+	}
 	var fields map[string]json.RawMessage
 	if _, err := Canonicalize(submission); err != nil {
 		return nil, nil, fmt.Errorf("entry: malformed: %w", err)

@@ -67,10 +67,17 @@ func TestBuildEntryErrors(t *testing.T) {
 		{`{"kind":"proof","vk_digest":"a"}`, "required"},
 		{`{"kind":"action"}`, "details"},
 		{`{"kind":"model",`, "malformed"},
+		// Regression (issue 8 item 14): these were altered silently.
+		{`{"kind":"model","name":"m","Name":"n","version":"1","vk_digest":"d"}`, `members "name" and "Name" differ only in case`},
+		{`{"kind":"model","name":"m\udfff","version":"1","vk_digest":"d"}`, "lone surrogate"},
+		{`{"kind":"action","details":{"who":"\ud800"}}`, "lone surrogate"},
+		// Regression (issue 8 item 14): the size was checked only after
+		// canonicalising (a 100 MB entry took 18 s and 1.5 GB to refuse).
+		{`{"kind":"dataset","commitment":"` + strings.Repeat("c", MaxEntrySize) + `"}`, "submission of 1048610 bytes, more than the 1048576"},
 	} {
 		_, _, err := BuildEntry([]byte(c.sub), key, testTime)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("BuildEntry(%s) = %v, want an error containing %q", c.sub, err, c.want)
+			t.Errorf("BuildEntry(%.100s) = %.200v, want an error containing %q", c.sub, err, c.want)
 		}
 	}
 }
