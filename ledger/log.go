@@ -756,3 +756,36 @@ func (l *Log) Scan(from, size int64, fn func(i int64, entry []byte) error) error
 	}
 	return nil
 }
+
+// ScanProven calls fn with the index and stored bytes of every entry of the
+// tree of cp, in order (as [Log.Scan]), and returns nil only if those
+// entries give cp's root hash, recomputed as it reads them (keeping O(log n)
+// hashes). fn sees the entries before that check: act on what it collected
+// only once ScanProven returned nil. A caller that must not trust a cache
+// (an index that may hide entries) reads the log this way.
+func (l *Log) ScanProven(cp Checkpoint, fn func(i int64, entry []byte) error) error {
+	var stack []tlog.Hash // roots of the complete subtrees so far, largest first
+	err := l.Scan(0, cp.Size, func(i int64, e []byte) error {
+		h := tlog.RecordHash(e)
+		for k := i; k&1 == 1; k >>= 1 { // leaf i completes one subtree per trailing 1 bit
+			h = tlog.NodeHash(stack[len(stack)-1], h)
+			stack = stack[:len(stack)-1]
+		}
+		stack = append(stack, h)
+		return fn(i, e)
+	})
+	if err != nil {
+		return err
+	}
+	root := emptyRoot()
+	if len(stack) > 0 {
+		root = stack[len(stack)-1]
+		for j := len(stack) - 2; j >= 0; j-- {
+			root = tlog.NodeHash(stack[j], root)
+		}
+	}
+	if root != cp.Hash {
+		return fmt.Errorf("%w: its entries give the root %s, the checkpoint of size %d says %s (run 'zkai ledger audit')", ErrStorageMismatch, root, cp.Size, cp.Hash)
+	}
+	return nil
+}

@@ -8,6 +8,8 @@
 package ledgercmd
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,11 +17,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/zkai-dev/zkai/ledger"
+	"github.com/zkai-dev/zkai/ledger/registry"
 )
 
 // HintError is an error with advice on what to do about it.
@@ -54,17 +58,48 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func readKey(path string) (*ledger.Key, error) {
+// maxKeyFile bounds a key file: a signer or verifier key is one short
+// line, and a path such as /dev/zero must not be read forever.
+const maxKeyFile = 4 << 10
+
+// readFileMax reads path, refusing it once it holds more than max bytes
+// without reading further; what names the file in the error.
+func readFileMax(path string, max int64, what string) ([]byte, fs.FileMode, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if int64(len(b)) > max {
+		return nil, 0, fmt.Errorf("%s holds more than %d bytes: not %s", path, max, what)
+	}
+	return b, st.Mode(), nil
+}
+
+// readKey reads a secret signer key file, warning on warn when others than
+// its owner may read it.
+func readKey(warn io.Writer, path string) (*ledger.Key, error) {
 	if path == "" {
 		return nil, hint(errors.New("--key is required"), hintKey)
 	}
-	b, err := os.ReadFile(path)
+	b, mode, err := readFileMax(path, maxKeyFile, "a key file")
 	if err != nil {
 		return nil, hint(fmt.Errorf("key: %w", err), hintKey)
 	}
 	k, err := ledger.ParseKey(string(b))
 	if err != nil {
 		return nil, hint(fmt.Errorf("%s: %w", path, err), hintKey)
+	}
+	if mode.IsRegular() && mode.Perm()&0o077 != 0 {
+		fmt.Fprintf(warn, "zkai: warning: the secret key file %s may be read by others than its owner (mode %04o); run 'chmod 600 %s'\n", path, mode.Perm(), path)
 	}
 	return k, nil
 }
@@ -165,7 +200,7 @@ func initCmd() *cobra.Command {
 		Short: "Create a ledger and publish its empty checkpoint",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := readKey(keyPath)
+			key, err := readKey(cmd.ErrOrStderr(), keyPath)
 			if err != nil {
 				return err
 			}
@@ -207,7 +242,9 @@ func appendCmd() *cobra.Command {
 --key), appends them in one batch, and returns once they are durable and
 covered by a newly published checkpoint. For an action entry the output
 holds its opening (salt and details): keep it, the log stores only the
-commitment.`,
+commitment. The registry's rules hold for model entries as for 'zkai
+registry add': a (name, version) is registered once, and a parent must be
+registered first. An entry holds at most 1 MiB.`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -216,41 +253,37 @@ commitment.`,
 			var subs [][]byte
 			switch {
 			case len(args) == 2 && file == "":
-				b, err := os.ReadFile(args[1])
+				b, _, err := readFileMax(args[1], ledger.MaxEntrySize, "an entry (at most 1 MiB)")
 				if err != nil {
-					return hint(err, "check the path of ENTRY.json")
+					return hint(err, "check the path of ENTRY.json; an entry holds commitments and digests, never data")
 				}
 				subs = append(subs, b)
 			case len(args) == 1 && file != "":
-				b, err := os.ReadFile(file)
-				if err != nil {
-					return hint(err, "check the path of ENTRIES.jsonl")
-				}
-				for _, line := range strings.Split(string(b), "\n") {
-					if strings.TrimSpace(line) != "" {
-						subs = append(subs, []byte(line))
-					}
-				}
-				if len(subs) == 0 {
-					return hint(fmt.Errorf("%s holds no entries", file), "one JSON entry per line")
+				var err error
+				if subs, err = readEntryLines(file); err != nil {
+					return err
 				}
 			default:
 				return hint(errors.New("give exactly one of ENTRY.json and --file ENTRIES.jsonl"), "zkai ledger append LOGDIR --key KEYFILE ENTRY.json")
 			}
-			key, err := readKey(keyPath)
+			key, err := readKey(cmd.ErrOrStderr(), keyPath)
 			if err != nil {
 				return err
 			}
 			sub := key
 			if subPath != "" {
-				if sub, err = readKey(subPath); err != nil {
+				if sub, err = readKey(cmd.ErrOrStderr(), subPath); err != nil {
 					return err
 				}
 			}
-			l, err := openLog(args[0], key)
-			if err != nil {
+			if _, err := openLog(args[0], key); err != nil {
 				return err
 			}
+			r, err := registry.Open(args[0], key)
+			if err != nil {
+				return hint(err, "run 'zkai ledger audit "+args[0]+"'")
+			}
+			defer r.Close()
 			now := time.Now()
 			var entries [][]byte
 			var out []appended
@@ -264,9 +297,9 @@ commitment.`,
 				entries = append(entries, e)
 				out = append(out, appended{Kind: pe.Kind, LeafHash: leaf, Opening: opening})
 			}
-			first, cp, err := l.Append(entries...)
+			first, cp, err := r.Append(entries...)
 			if err != nil {
-				return err
+				return hint(err, "a model version is registered once: 'zkai registry show NAME --ledger "+args[0]+"' lists them")
 			}
 			for i := range out {
 				out[i].Index = first + int64(i)
@@ -291,6 +324,35 @@ commitment.`,
 	cmd.Flags().StringVar(&file, "file", "", "append every entry of a JSON-lines file, in one batch")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"entries": [{"index", "kind", "leaf_hash", "opening"}], "tree_size", "checkpoint"}`)
 	return cmd
+}
+
+// readEntryLines reads the non-blank lines of a JSON-lines file of entry
+// submissions, refusing a line longer than an entry may be before reading
+// past it.
+func readEntryLines(path string) ([][]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, hint(err, "check the path of ENTRIES.jsonl")
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), ledger.MaxEntrySize+1)
+	var subs [][]byte
+	for line := 1; sc.Scan(); line++ {
+		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			subs = append(subs, bytes.Clone(sc.Bytes()))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("%s: line %d holds more than the %d bytes an entry may", path, len(subs)+1, ledger.MaxEntrySize)
+		}
+		return nil, hint(err, "one JSON entry per line; an entry holds commitments and digests, never data")
+	}
+	if len(subs) == 0 {
+		return nil, hint(fmt.Errorf("%s holds no entries", path), "one JSON entry per line")
+	}
+	return subs, nil
 }
 
 func showCmd() *cobra.Command {
@@ -342,13 +404,17 @@ func showCmd() *cobra.Command {
 				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", i, e.Time, e.Kind, strings.SplitN(e.Submitter, "+", 2)[0], e.Body)
 			}
 			if asJSON {
-				return printJSON(w, map[string]any{"tree_size": cp.Size, "entries": list})
+				// On one line, HTML characters unescaped: each "entry" is the
+				// stored bytes exactly, those its leaf hash is the hash of.
+				enc := json.NewEncoder(w)
+				enc.SetEscapeHTML(false)
+				return enc.Encode(map[string]any{"tree_size": cp.Size, "entries": list})
 			}
 			return nil
 		},
 	}
 	cmd.Flags().Int64Var(&index, "index", 0, "show only this entry")
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"tree_size", "entries": [{"index", "leaf_hash", "entry"}]}`)
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"tree_size", "entries": [{"index", "leaf_hash", "entry"}]} on one line, each entry its exact stored bytes`)
 	return cmd
 }
 
@@ -386,14 +452,32 @@ func checkpointCmd() *cobra.Command {
 }
 
 func auditCmd() *cobra.Command {
+	var logKey, origin string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "audit LOGDIR",
+		Use:   "audit LOGDIR [--log-key PUBKEY] [--origin NAME]",
 		Short: "Re-verify the whole log from storage; report the first inconsistency",
-		Args:  cobra.ExactArgs(1),
+		Long: `audit re-verifies every entry, stored hash and checkpoint of the log against
+its checkpoints' signatures. Give the log's verifier key you trust
+(--log-key) and its origin (--origin): without them the checkpoints are
+checked with the key and origin the directory names itself (log.json), and
+a directory replaced wholesale, re-signed by another key, passes. audit
+prints the key and origin it used and whether they were pinned.`,
+		Example: `  zkai ledger audit LOG --log-key log.pub --origin example.com/models`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var vkey string
+			if logKey != "" {
+				var err error
+				if vkey, err = ReadLogKey(logKey); err != nil {
+					return err
+				}
+			}
 			l, err := openLog(args[0], nil)
 			if err != nil {
+				return err
+			}
+			if err := Pin(l, vkey, origin); err != nil {
 				return err
 			}
 			start := time.Now()
@@ -402,13 +486,27 @@ func auditCmd() *cobra.Command {
 				return hint(err, hintAudit)
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), map[string]any{"ok": true, "tree_size": rep.Size, "root_hash": rep.Root[:], "checkpoints": rep.Checkpoints, "kinds": rep.Kinds})
+				return printJSON(cmd.OutOrStdout(), map[string]any{"ok": true, "tree_size": rep.Size, "root_hash": rep.Root[:], "checkpoints": rep.Checkpoints, "kinds": rep.Kinds,
+					"verifier_key": l.VerifierKey(), "key_pinned": vkey != "", "origin": l.Origin(), "origin_pinned": origin != ""})
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d entries, %d checkpoints consistent, root %s (%s)\n", rep.Size, rep.Checkpoints, rep.Root, time.Since(start).Round(time.Millisecond))
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "ok: %d entries, %d checkpoints consistent, root %s (%s)\n", rep.Size, rep.Checkpoints, rep.Root, time.Since(start).Round(time.Millisecond))
+			source := func(pinned bool, flag string) string {
+				if pinned {
+					return "pinned by " + flag
+				}
+				return "named by " + filepath.Join(args[0], "log.json") + ", not pinned"
+			}
+			fmt.Fprintf(w, "log key %s (%s)\norigin %s (%s)\n", l.VerifierKey(), source(vkey != "", "--log-key"), l.Origin(), source(origin != "", "--origin"))
+			if vkey == "" || origin == "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "zkai: note: the log was checked against the key and origin its own directory names; a directory replaced wholesale passes too: give --log-key and --origin as the log's operator published them")
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"ok", "tree_size", "root_hash", "checkpoints", "kinds"}`)
+	cmd.Flags().StringVar(&logKey, "log-key", "", "the log's verifier key you trust (name+hash+key, or a file holding it)")
+	cmd.Flags().StringVar(&origin, "origin", "", "the log's checkpoint origin you trust")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"ok", "tree_size", "root_hash", "checkpoints", "kinds", "verifier_key", "key_pinned", "origin", "origin_pinned"}`)
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -46,19 +47,19 @@ data sets, model versions and proofs that reference each other, in log order.`,
 // openRegistry opens the registry of --ledger, read-only or, to write,
 // with the log key (--key); a writer gets the submitter's key that signs
 // new entries (--submitter-key, default the log key).
-func openRegistry(dir string, write bool, keyPath, subPath string) (*registry.Registry, *ledger.Key, error) {
+func openRegistry(warn io.Writer, dir string, write bool, keyPath, subPath string) (*registry.Registry, *ledger.Key, error) {
 	if dir == "" {
 		return nil, nil, hint(errors.New("--ledger is required"), hintLedgerFlag)
 	}
 	var key, sub *ledger.Key
 	if write {
 		var err error
-		if key, err = readKey(keyPath); err != nil {
+		if key, err = readKey(warn, keyPath); err != nil {
 			return nil, nil, err
 		}
 		sub = key
 		if subPath != "" {
-			if sub, err = readKey(subPath); err != nil {
+			if sub, err = readKey(warn, subPath); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -133,7 +134,7 @@ lineage.`,
 					return err
 				}
 			}
-			r, sub, err := openRegistry(logDir, true, keyPath, subPath)
+			r, sub, err := openRegistry(cmd.ErrOrStderr(), logDir, true, keyPath, subPath)
 			if err != nil {
 				return err
 			}
@@ -170,7 +171,7 @@ func registryShowCmd() *cobra.Command {
 		Short: "List the registered versions of a model",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, _, err := openRegistry(logDir, false, "", "")
+			r, _, err := openRegistry(cmd.ErrOrStderr(), logDir, false, "", "")
 			if err != nil {
 				return err
 			}
@@ -247,7 +248,7 @@ after the evaluation that uses it. A commitment is recorded once.`,
 				return err
 			}
 			d := ledger.Dataset{Name: cmp.Or(name, c.Name), Commitment: c.Root, Rows: int64(c.Rows), Schema: schema}
-			r, sub, err := openRegistry(logDir, true, keyPath, subPath)
+			r, sub, err := openRegistry(cmd.ErrOrStderr(), logDir, true, keyPath, subPath)
 			if err != nil {
 				return err
 			}
@@ -295,7 +296,7 @@ It does not verify the proof: run 'zkai verify' for that.`,
 			if err != nil {
 				return hint(err, "give the bundle written by 'zkai prove'")
 			}
-			r, sub, err := openRegistry(logDir, true, keyPath, subPath)
+			r, sub, err := openRegistry(cmd.ErrOrStderr(), logDir, true, keyPath, subPath)
 			if err != nil {
 				return err
 			}

@@ -103,11 +103,15 @@ func (r *Registry) CheckAt(bundle []byte, cp ledger.SignedCheckpoint, trusted no
 	}
 	uses := map[string][]Found{} // data-set commitment → entries using it
 	vkRecorded, vkStated := false, false
+	flagged := map[[2]string]bool{}
 	for _, f := range models {
 		if err := add(f, "model"); err != nil {
 			return nil, err
 		}
 		m := f.Entry.Value.(*ledger.Model)
+		if err := r.flagRepeated(m, n, flagged, lin); err != nil {
+			return nil, err
+		}
 		vkStated = vkStated || m.VKDigest != ""
 		vkRecorded = vkRecorded || m.VKDigest == rec.VKDigest
 		for _, d := range m.Datasets {
@@ -175,6 +179,31 @@ func (r *Registry) CheckAt(bundle []byte, cp ledger.SignedCheckpoint, trusted no
 	}
 	sort.Slice(lin.Entries, func(i, j int) bool { return lin.Entries[i].Index < lin.Entries[j].Index })
 	return lin, nil
+}
+
+// flagRepeated warns when m's (name, version) is registered more than once
+// under the tree of size n: a writer that skipped the registry's rule (see
+// [Registry.Append]) let a version name two models.
+func (r *Registry) flagRepeated(m *ledger.Model, n int64, flagged map[[2]string]bool, lin *Lineage) error {
+	key := [2]string{m.Name, m.Version}
+	if flagged[key] {
+		return nil
+	}
+	vs, err := r.Versions(m.Name, n)
+	if err != nil {
+		return err
+	}
+	var at []string
+	for _, v := range vs {
+		if v.Entry.Value.(*ledger.Model).Version == m.Version {
+			at = append(at, fmt.Sprint(v.Index))
+		}
+	}
+	if len(at) > 1 {
+		flagged[key] = true
+		lin.Warnings = append(lin.Warnings, fmt.Sprintf("%s version %s is registered %d times (entries %s): a version must name one model, so this name and version identify nothing", m.Name, m.Version, len(at), strings.Join(at, ", ")))
+	}
+	return nil
 }
 
 // addParents adds the chain of parent versions of m.

@@ -7,10 +7,15 @@
 // bundle carries, so a bundle names its model without revealing it. Every
 // answer is read from the log under a signed checkpoint; the SQLite index
 // ([index.Index]) only says where to look, and each entry it points to is
-// re-read, re-verified and proven included under the checkpoint.
+// re-read, re-verified and proven included under the checkpoint. The one
+// rule that an index hiding an entry could break — a model's (name,
+// version) is registered once — is checked against the log itself
+// ([Registry.Append]), and a lineage flags a version registered twice by
+// a writer that did not check it.
 package registry
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -108,20 +113,20 @@ var ErrExists = errors.New("already in the ledger")
 // another writer appended between its check and its append.
 const appendRetries = 20
 
-// appendChecked appends the entry built by check from the log as of the
+// appendChecked appends the entries built by check from the log as of the
 // latest checkpoint, only if no other writer appended in between; else it
-// checks again. It returns the entry's index and covering checkpoint.
-func (r *Registry) appendChecked(check func(n int64) ([]byte, error)) (int64, ledger.SignedCheckpoint, error) {
+// checks again. It returns the first entry's index and covering checkpoint.
+func (r *Registry) appendChecked(check func(cp ledger.SignedCheckpoint) ([][]byte, error)) (int64, ledger.SignedCheckpoint, error) {
 	for range appendRetries {
 		cp, err := r.Sync()
 		if err != nil {
 			return 0, cp, err
 		}
-		e, err := check(cp.Size)
+		es, err := check(cp)
 		if err != nil {
 			return 0, cp, err
 		}
-		i, cp, err := r.Log.AppendAt(cp.Size, e)
+		i, cp, err := r.Log.AppendAt(cp.Size, es...)
 		if !errors.Is(err, ledger.ErrSizeChanged) {
 			return i, cp, err
 		}
@@ -129,32 +134,105 @@ func (r *Registry) appendChecked(check func(n int64) ([]byte, error)) (int64, le
 	return 0, ledger.SignedCheckpoint{}, fmt.Errorf("the log kept growing during %d attempts to append; try again", appendRetries)
 }
 
+// versions maps the versions of a model name to the index of the entry that
+// registered each.
+type versions map[string]int64
+
+// logVersions reads the registered versions of the given names from the log
+// itself, proven under cp: the index can hide entries (a stale or doctored
+// cache), so the rule that a (name, version) is registered once is never
+// decided from it. It reads the whole log.
+func (r *Registry) logVersions(cp ledger.SignedCheckpoint, names map[string]versions) error {
+	kind := []byte(`"kind":"model"`)
+	return r.Log.ScanProven(cp.Checkpoint, func(i int64, data []byte) error {
+		if !bytes.Contains(data, kind) {
+			return nil
+		}
+		e, err := ledger.ParseEntry(data)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w (run 'zkai ledger audit')", i, err)
+		}
+		m, ok := e.Value.(*ledger.Model)
+		if !ok || names[m.Name] == nil {
+			return nil
+		}
+		if _, dup := names[m.Name][m.Version]; !dup {
+			names[m.Name][m.Version] = i
+		}
+		return nil
+	})
+}
+
+// checkVersion is the registry's rule for a new model entry at index i:
+// its version is new for its name and its parent, if any, registered. It
+// records the version in vs.
+func checkVersion(vs versions, m *ledger.Model, i int64) error {
+	if j, ok := vs[m.Version]; ok {
+		return fmt.Errorf("%w: %s version %s is entry %d; a version is registered once, choose another", ErrExists, m.Name, m.Version, j)
+	}
+	if _, ok := vs[m.Parent]; m.Parent != "" && !ok {
+		return fmt.Errorf("parent version %q of %s is not registered; register it first or drop the parent", m.Parent, m.Name)
+	}
+	vs[m.Version] = i
+	return nil
+}
+
+// Append appends signed entries once the registry's rules hold for them,
+// checked against the log itself: each model entry's (name, version) is
+// registered neither before nor earlier in the batch, and its parent is. It
+// is how 'zkai ledger append' writes, so that no command adds a version the
+// registry would refuse.
+func (r *Registry) Append(entries ...[]byte) (int64, ledger.SignedCheckpoint, error) {
+	var models []*ledger.Model
+	for i, e := range entries {
+		pe, err := ledger.ParseEntry(e)
+		if err != nil {
+			return 0, ledger.SignedCheckpoint{}, fmt.Errorf("entry %d: %w", i, err)
+		}
+		if m, ok := pe.Value.(*ledger.Model); ok {
+			models = append(models, m)
+		}
+	}
+	if len(models) == 0 {
+		return r.Log.Append(entries...)
+	}
+	return r.appendChecked(func(cp ledger.SignedCheckpoint) ([][]byte, error) {
+		names := map[string]versions{}
+		for _, m := range models {
+			names[m.Name] = versions{}
+		}
+		if err := r.logVersions(cp, names); err != nil {
+			return nil, err
+		}
+		for k, m := range models {
+			if err := checkVersion(names[m.Name], m, cp.Size+int64(k)); err != nil {
+				return nil, err
+			}
+		}
+		return entries, nil
+	})
+}
+
 // Add registers a model version, signed by sub at time t. An empty
 // m.Version becomes the next integer after the name's integer versions.
-// The version must be new for its name, and the parent, if any, registered.
+// The version must be new for its name, and the parent, if any, registered
+// (see [Registry.Append]).
 func (r *Registry) Add(m ledger.Model, sub *ledger.Key, t time.Time) (int64, *ledger.Model, ledger.SignedCheckpoint, error) {
 	var added ledger.Model
-	i, cp, err := r.appendChecked(func(n int64) ([]byte, error) {
+	i, cp, err := r.appendChecked(func(cp ledger.SignedCheckpoint) ([][]byte, error) {
 		added = m
-		vs, err := r.Versions(m.Name, n)
-		if err != nil {
+		names := map[string]versions{m.Name: {}}
+		if err := r.logVersions(cp, names); err != nil {
 			return nil, err
 		}
 		if added.Version == "" {
-			added.Version = nextVersion(vs)
+			added.Version = nextVersion(names[m.Name])
 		}
-		parentFound := false
-		for _, v := range vs {
-			vm := v.Entry.Value.(*ledger.Model)
-			if vm.Version == added.Version {
-				return nil, fmt.Errorf("%w: %s version %s is entry %d; choose another version", ErrExists, m.Name, added.Version, v.Index)
-			}
-			parentFound = parentFound || vm.Version == added.Parent
+		if err := checkVersion(names[m.Name], &added, cp.Size); err != nil {
+			return nil, err
 		}
-		if added.Parent != "" && !parentFound {
-			return nil, fmt.Errorf("parent version %q of %s is not registered; register it first or drop the parent", added.Parent, m.Name)
-		}
-		return ledger.NewEntry(&added, sub, t)
+		e, err := ledger.NewEntry(&added, sub, t)
+		return [][]byte{e}, err
 	})
 	if err != nil {
 		return 0, nil, cp, err
@@ -163,10 +241,10 @@ func (r *Registry) Add(m ledger.Model, sub *ledger.Key, t time.Time) (int64, *le
 }
 
 // nextVersion is one more than the largest integer version, "1" if none.
-func nextVersion(vs []Found) string {
+func nextVersion(vs versions) string {
 	var hi int64
-	for _, v := range vs {
-		if k, err := strconv.ParseInt(v.Entry.Value.(*ledger.Model).Version, 10, 64); err == nil && k > hi {
+	for v := range vs {
+		if k, err := strconv.ParseInt(v, 10, 64); err == nil && k > hi {
 			hi = k
 		}
 	}
@@ -178,8 +256,8 @@ func nextVersion(vs []Found) string {
 // index): its first entry is the one a lineage orders by.
 func (r *Registry) AddDataset(d ledger.Dataset, sub *ledger.Key, t time.Time) (int64, ledger.SignedCheckpoint, error) {
 	var existing int64
-	i, cp, err := r.appendChecked(func(n int64) ([]byte, error) {
-		fs, err := r.find("dataset:"+d.Commitment, n, func(e *ledger.Entry) bool {
+	i, cp, err := r.appendChecked(func(cp ledger.SignedCheckpoint) ([][]byte, error) {
+		fs, err := r.find("dataset:"+d.Commitment, cp.Size, func(e *ledger.Entry) bool {
 			v, ok := e.Value.(*ledger.Dataset)
 			return ok && v.Commitment == d.Commitment
 		})
@@ -190,7 +268,8 @@ func (r *Registry) AddDataset(d ledger.Dataset, sub *ledger.Key, t time.Time) (i
 			existing = fs[0].Index
 			return nil, fmt.Errorf("%w: this data set is entry %d", ErrExists, existing)
 		}
-		return ledger.NewEntry(&d, sub, t)
+		e, err := ledger.NewEntry(&d, sub, t)
+		return [][]byte{e}, err
 	})
 	if errors.Is(err, ErrExists) {
 		return existing, cp, err
@@ -207,8 +286,8 @@ func (r *Registry) RecordProof(bundle []byte, sub *ledger.Key, t time.Time) (int
 		return 0, nil, ledger.SignedCheckpoint{}, err
 	}
 	var existing int64
-	i, cp, err := r.appendChecked(func(n int64) ([]byte, error) {
-		fs, err := r.findProof(rec.VKDigest, rec.PublicInputDigest, n)
+	i, cp, err := r.appendChecked(func(cp ledger.SignedCheckpoint) ([][]byte, error) {
+		fs, err := r.findProof(rec.VKDigest, rec.PublicInputDigest, cp.Size)
 		if err != nil {
 			return nil, err
 		}
@@ -216,7 +295,8 @@ func (r *Registry) RecordProof(bundle []byte, sub *ledger.Key, t time.Time) (int
 			existing = fs[0].Index
 			return nil, fmt.Errorf("%w: this proof is entry %d", ErrExists, existing)
 		}
-		return ledger.NewEntry(rec, sub, t)
+		e, err := ledger.NewEntry(rec, sub, t)
+		return [][]byte{e}, err
 	})
 	if errors.Is(err, ErrExists) {
 		return existing, rec, cp, err

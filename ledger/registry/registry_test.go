@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -176,7 +177,7 @@ func TestRecordProof(t *testing.T) {
 	}
 	for _, c := range []struct{ name, bundle, err string }{
 		{"not JSON", "{", "not valid JSON"},
-		{"no statement", `{"format":"zkai-bundle/1","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
+		{"no statement", `{"format":"` + proof.BundleFormat + `","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
 		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model, data_root or key_root malformed"},
 		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "neither a proof bundle"},
 		{"evaluation without public values", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v"}`, "lacks"},
@@ -359,5 +360,109 @@ func TestCheckAt(t *testing.T) {
 	old := bundle(t, "inference", vk1, `{"model":{"weights":"private","commitment":"1111"}}`)
 	if lin, err := r.CheckAt(old, before, r.Log.Verifier()); err != nil || lin.TreeSize != 1 || len(lin.Entries) != 1 {
 		t.Errorf("CheckAt of version 1 under size 1: %v, %+v", err, lin)
+	}
+}
+
+// Regression (issue 8 item 13): the rule that a (name, version) is
+// registered once was decided from the index, so an index with the
+// version's rows deleted let a second registration in; and a raw append
+// bypassed the rule. Both are now checked against the log, and a lineage
+// flags a version the log holds twice.
+func TestVersionOnceFromTheLog(t *testing.T) {
+	r, key, dir := newRegistry(t)
+	if _, _, _, err := r.Add(model("mnist", "1", "", wc1), key, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	// Doctor the index: it no longer lists the registered version.
+	db, err := sql.Open("sqlite", filepath.Join(dir, IndexFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := db.Exec(`DELETE FROM refs WHERE key = 'model-name:mnist'`); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("deleted %d index rows", n)
+	}
+	db.Close()
+	if vs, _ := r.Versions("mnist", 1); len(vs) != 0 {
+		t.Fatalf("the doctored index still lists %d versions", len(vs))
+	}
+	if _, _, _, err := r.Add(model("mnist", "1", "", wc2), key, t0); !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "mnist version 1 is entry 0") {
+		t.Fatalf("Add of a registered version under a doctored index = %v, want ErrExists naming entry 0", err)
+	}
+	// An empty version is the next one after those in the log, not the index.
+	if _, got, _, err := r.Add(model("mnist", "", "1", wc2), key, t0); err != nil || got.Version != "2" {
+		t.Fatalf("Add without a version under a doctored index = %v, %v; want version 2", got, err)
+	}
+
+	// Raw appends go through the same rule, within a batch too.
+	entry := func(m ledger.Model) []byte {
+		e, err := ledger.NewEntry(&m, key, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	size, _ := r.Log.Size()
+	for _, c := range []struct {
+		name  string
+		batch [][]byte
+		want  string
+	}{
+		{"registered version", [][]byte{entry(model("mnist", "2", "", wc1))}, "mnist version 2 is entry 1"},
+		{"twice in a batch", [][]byte{entry(model("cifar", "1", "", wc1)), entry(model("cifar", "1", "", wc2))}, fmt.Sprintf("cifar version 1 is entry %d", size)},
+		{"unregistered parent", [][]byte{entry(model("cifar", "2", "1", wc1))}, `parent version "1" of cifar is not registered`},
+	} {
+		if _, _, err := r.Append(c.batch...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Append = %v, want an error containing %q", c.name, err, c.want)
+		}
+	}
+	if n, _ := r.Log.Size(); n != size {
+		t.Fatalf("refused appends changed the log size %d → %d", size, n)
+	}
+	if _, _, err := r.Append(entry(model("cifar", "1", "", wc1)), entry(model("cifar", "2", "1", wc2))); err != nil {
+		t.Fatalf("a batch of a version and its child: %v", err)
+	}
+
+}
+
+// A writer that skipped the registry's rule (the log itself accepts any
+// signed entry): the lineage of either registration flags the repeat.
+func TestLineageFlagsRepeatedVersion(t *testing.T) {
+	r, key, _ := newRegistry(t)
+	if _, _, _, err := r.Add(model("mnist", "1", "", wc1), key, t0); err != nil {
+		t.Fatal(err)
+	}
+	dup := appendEntry(t, r, key, &ledger.Model{Name: "mnist", Version: "1", WeightCommitment: wc2})
+	want := fmt.Sprintf("mnist version 1 is registered 2 times (entries 0, %d)", dup)
+	for _, wc := range []string{wc1, wc2} {
+		lin, err := r.Check(bundle(t, "inference", vk1, `{"model":{"weights":"private","commitment":"`+wc+`"}}`), r.Log.Verifier())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lin.Warnings) != 1 || !strings.Contains(lin.Warnings[0], want) {
+			t.Errorf("lineage of %s: warnings %q, want one containing %q", wc, lin.Warnings, want)
+		}
+	}
+}
+
+// The uniqueness check reads entries proven under the checkpoint: a log
+// whose entries were edited (the version renamed so the scan misses it) is
+// refused, not trusted.
+func TestVersionCheckRefusesEditedLog(t *testing.T) {
+	r, key, dir := newRegistry(t)
+	if _, _, _, err := r.Add(model("mnist", "1", "", wc1), key, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Sync(); err != nil { // the index holds entry 0 before it is edited
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "entries"))
+	os.WriteFile(filepath.Join(dir, "entries"), []byte(strings.Replace(string(b), `"kind":"model"`, `"kind":"modeL"`, 1)), 0o644)
+	if _, _, _, err := r.Add(model("mnist", "1", "", wc2), key, t0); !errors.Is(err, ledger.ErrStorageMismatch) {
+		t.Fatalf("Add over an edited log = %v, want ErrStorageMismatch", err)
 	}
 }
