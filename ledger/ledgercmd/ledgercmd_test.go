@@ -18,14 +18,21 @@ import (
 
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	out, _, err := runStderr(t, args...)
+	return out, err
+}
+
+// runStderr runs a command and returns its stdout and stderr.
+func runStderr(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
 	root := &cobra.Command{Use: "zkai", SilenceErrors: true, SilenceUsage: true}
-	root.AddCommand(Keygen(), Ledger())
+	root.AddCommand(Keygen(), Ledger(), Registry())
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	root.SetArgs(args)
 	err := root.Execute()
-	return out.String(), err
+	return out.String(), errb.String(), err
 }
 
 func mustRun(t *testing.T, args ...string) string {
