@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 
 	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/internal/atomicfile"
 	"github.com/zkai-dev/zkai/proof"
 )
 
@@ -91,13 +92,15 @@ func ContextField(s *string) *big.Int {
 	return v.Mod(v, proof.Field())
 }
 
-// WriteJSON writes v indented, with the given file mode.
+// WriteJSON writes v indented, with the given file mode even over an
+// existing file (an opening written 0600 over a 0644 file must not stay
+// world-readable), whole or not at all.
 func WriteJSON(path string, v any, mode os.FileMode) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, append(b, '\n'), mode); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n'), mode); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	return nil
