@@ -9,6 +9,7 @@ import (
 
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/dataset"
+	"github.com/zkai-dev/zkai/internal/atomicfile"
 )
 
 func newCommit() *cobra.Command {
@@ -102,7 +103,7 @@ grader) before the model was evaluated; record both in the ledger.
 			if err := writeFile(out, append(cb, '\n')); err != nil {
 				return err
 			}
-			if err := os.WriteFile(opening, append(ob, '\n'), 0o600); err != nil {
+			if err := atomicfile.Write(opening, append(ob, '\n'), 0o600); err != nil {
 				return fmt.Errorf("cannot write %s: %w", opening, err)
 			}
 			if asJSON {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/input"
+	"github.com/zkai-dev/zkai/internal/atomicfile"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
 	"github.com/zkai-dev/zkai/statement/inference"
@@ -218,7 +219,7 @@ PROOF.opening.json — never into the bundle.`,
 			}
 			if p.Opening != nil {
 				ob, _ := json.MarshalIndent(p.Opening, "", "  ")
-				if err := os.WriteFile(openingPath(out), append(ob, '\n'), 0o600); err != nil {
+				if err := atomicfile.Write(openingPath(out), append(ob, '\n'), 0o600); err != nil {
 					return err
 				}
 			}
