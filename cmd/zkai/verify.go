@@ -20,7 +20,7 @@ func newVerify() *cobra.Command {
 		vkPath, expectModel string
 		expectData          string
 		ledgerDir, logKey   string
-		ledgerState         string
+		ledgerState, origin string
 		asJSON              bool
 	)
 	cmd := &cobra.Command{
@@ -82,7 +82,7 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 				return err
 			}
 			if v.valid && ledgerDir != "" {
-				v.checkLedger(bundle, ledgerDir, logKey, ledgerState)
+				v.checkLedger(bundle, ledgerDir, logKey, origin, ledgerState)
 			}
 			return v.report(cmd, asJSON)
 		},
@@ -93,6 +93,7 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 	fl.StringVar(&expectData, "expect-data", "", "a data-set commitment file (or its root): an evaluation must be on that set")
 	fl.StringVar(&ledgerDir, "ledger", "", "also require the model to be registered in this ledger (with --log-key); prints its lineage")
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
+	fl.StringVar(&origin, "log-origin", "", "with --ledger: the ledger's checkpoint origin you trust (else the one the log names, pinned by --state after first use)")
 	fl.StringVar(&ledgerState, "state", "", "with --ledger: file keeping the last checkpoint this verifier trusted; refuse a log that went back or forked since (as zkai ledger follow)")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
 	return cmd

@@ -69,8 +69,24 @@ func TestVerifyLedger(t *testing.T) {
 		})
 	}
 
+	// Regression (issue 8 item 12): without --state nothing pinned the
+	// origin, so another log of the same key passed. --log-origin pins it;
+	// without it a warning names the origin taken from the directory.
+	code, stdout, stderr := runCLI(t, "verify", bundle, "--vk", vk, "--ledger", logDir, "--log-key", pub, "--log-origin", "example.com/other")
+	if want := `invalid: ledger: the log's origin is "example.com/log", not the trusted origin "example.com/other"`; code != 1 || !strings.Contains(stdout, want) {
+		t.Fatalf("another origin pinned: exit %d, stdout %q, want %q", code, stdout, want)
+	}
+	code, stdout, stderr = runCLI(t, "verify", bundle, "--vk", vk, "--ledger", logDir, "--log-key", pub)
+	if code != 0 || !strings.Contains(stdout, "of log example.com/log") || !strings.Contains(stderr, "the origin example.com/log was taken from the log directory, not pinned") {
+		t.Fatalf("origin not pinned: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "verify", bundle, "--vk", vk, "--ledger", logDir, "--log-key", pub, "--log-origin", "example.com/log")
+	if code != 0 || strings.Contains(stderr, "not pinned") {
+		t.Fatalf("origin pinned: exit %d, stderr %q", code, stderr)
+	}
+
 	// --json: one object, the verdict with the ledger's lineage in it.
-	code, stdout := verify(pub, "--json")
+	code, stdout = verify(pub, "--json")
 	var verdict struct {
 		Valid  bool `json:"valid"`
 		Ledger *struct {

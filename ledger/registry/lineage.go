@@ -26,7 +26,8 @@ type Node struct {
 // versions and their parents, and the proofs about the model — in log order,
 // each proven included under Checkpoint, plus warnings about their order.
 type Lineage struct {
-	Model      string   `json:"model"` // the model identity
+	Model      string   `json:"model"`  // the model identity
+	Origin     string   `json:"origin"` // the log's, as its checkpoint is signed
 	Recorded   bool     `json:"recorded"`
 	TreeSize   int64    `json:"tree_size"`
 	Checkpoint string   `json:"checkpoint"`
@@ -72,7 +73,7 @@ func (r *Registry) CheckAt(bundle []byte, cp ledger.SignedCheckpoint, trusted no
 		return nil, fmt.Errorf("the log's latest checkpoint has size %d, smaller than the checkpoint of size %d being checked: it was rolled back meanwhile (run 'zkai ledger audit')", synced.Size, cp.Size)
 	}
 	n := cp.Size
-	lin := &Lineage{Model: rec.Model, TreeSize: n, Checkpoint: string(cp.Note)}
+	lin := &Lineage{Model: rec.Model, Origin: cp.Origin, TreeSize: n, Checkpoint: string(cp.Note)}
 	seen := map[int64]bool{}
 	add := func(f Found, role string) error {
 		if seen[f.Index] {
