@@ -146,8 +146,17 @@ func canonValue(dec *json.Decoder, out *bytes.Buffer, depth int) error {
 }
 
 // foldName maps names that encoding/json matches to the same field to the
-// same string: each rune to the smallest of its Unicode simple-fold orbit.
+// same string: each rune to the smallest of its Unicode simple-fold orbit,
+// then ASCII letters to lower case, so that the usual lower-case ASCII name
+// maps to itself without allocating.
 func foldName(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
 	var b strings.Builder
 	for _, r := range s {
 		for {
@@ -157,6 +166,9 @@ func foldName(s string) string {
 				break
 			}
 			r = next
+		}
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
 		}
 		b.WriteRune(r)
 	}
