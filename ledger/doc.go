@@ -21,7 +21,11 @@
 // covered by a published checkpoint, and anything a crashed writer left past
 // the latest checkpoint is discarded by the next one. Writers serialise on a
 // mutex and a flock'd lock file, so goroutines and processes may append
-// concurrently.
+// concurrently. A writer signs only a tree that extends the latest signed
+// one: it refuses a log rolled back or restored from an older copy (an
+// archived checkpoint past the latest), stored hashes that do not give the
+// latest root, and a last entry not included under it ([ErrRolledBack],
+// [ErrStorageMismatch]); an archived checkpoint is never replaced.
 //
 // Why not Tessera: the design names github.com/transparency-dev/tessera
 // (POSIX storage) as the log, and v1.0.4 is served by the module proxy. Its
@@ -51,5 +55,7 @@
 // and refuses one that goes backwards ([ErrRollback]) or forks ([ForkError]);
 // [Client.Follow] takes a log's latest checkpoint and the consistency proof
 // from the log itself ('zkai ledger follow', 'zkai verify --state').
-// [Log.Audit] re-verifies a whole log from storage.
+// [Log.Audit] re-verifies a whole log from storage, against the key and
+// origin its directory names: a caller that trusts a key pins it first
+// ('zkai ledger audit --log-key --origin').
 package ledger
