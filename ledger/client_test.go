@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -210,18 +211,21 @@ func TestInclusionProofCheckpointSignature(t *testing.T) {
 	}
 	cp, _ := l.Checkpoint()
 	other, _ := SignCheckpoint(cp.Checkpoint, newTestKey(t, "test-log").Signer())
-	sig := strings.LastIndex(string(cp.Note), " ") + 10 // inside the base64 signature
-	tampered := []byte(string(cp.Note))
-	tampered[sig] ^= 'A' ^ 'B'
-	if tampered[sig] == cp.Note[sig] {
-		t.Fatal("no byte changed")
+	// Flip a bit of the Ed25519 signature, after the 4-byte key hash.
+	note := strings.TrimSuffix(string(cp.Note), "\n")
+	at := strings.LastIndex(note, " ") + 1
+	raw, err := base64.StdEncoding.DecodeString(note[at:])
+	if err != nil || len(raw) != 4+64 {
+		t.Fatalf("signature line %q: %v", note[at:], err)
 	}
+	raw[4+10] ^= 1
+	tampered := note[:at] + base64.StdEncoding.EncodeToString(raw) + "\n"
 	otherOrigin, _ := SignCheckpoint(Checkpoint{Origin: "example.com/other", Size: cp.Size, Hash: cp.Hash}, key.Signer())
 	for _, c := range []struct {
 		name, note, want string
 	}{
 		{"signed by another key of the same name", string(other.Note), "checkpoint: note has no verifiable signatures"},
-		{"tampered signature", string(tampered), "checkpoint: invalid signature for key test-log"},
+		{"tampered signature", tampered, "checkpoint: invalid signature for key test-log"},
 		{"another origin", string(otherOrigin.Note), `checkpoint: origin "example.com/other", want "example.com/zkai-test"`},
 	} {
 		q := *p
