@@ -292,7 +292,7 @@ digest; public.data_root). A proof already recorded is not recorded twice.
 It does not verify the proof: run 'zkai verify' for that.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := os.ReadFile(args[0])
+			b, _, err := readFileMax(args[0], proof.MaxBundleBytes, "a proof bundle")
 			if err != nil {
 				return hint(err, "give the bundle written by 'zkai prove'")
 			}

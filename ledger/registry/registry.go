@@ -353,6 +353,9 @@ func ProofRecordOf(file []byte) (*ledger.ProofRecord, error) {
 	default:
 		return nil, fmt.Errorf("format %q is neither a proof bundle (%s) nor an evaluation (%s)", env.Format, proof.BundleFormat, evaluation.Format)
 	}
+	if len(env.Public) > ledger.MaxEntrySize {
+		return nil, fmt.Errorf("public values of %d bytes: a proof record holds them in an entry of at most %d", len(env.Public), ledger.MaxEntrySize)
+	}
 	pid, err := PublicInputDigest(env.Public)
 	if err != nil {
 		return nil, err

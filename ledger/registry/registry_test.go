@@ -181,9 +181,10 @@ func TestRecordProof(t *testing.T) {
 		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model, data_root or key_root malformed"},
 		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "neither a proof bundle"},
 		{"evaluation without public values", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v"}`, "lacks"},
+		{"public values larger than an entry", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v","public":{"x":"` + strings.Repeat("c", ledger.MaxEntrySize) + `"}}`, "public values of 1048584 bytes"},
 	} {
 		if _, _, _, err := r.RecordProof([]byte(c.bundle), key, t0); err == nil || !strings.Contains(err.Error(), c.err) {
-			t.Errorf("%s: RecordProof = %v, want an error containing %q", c.name, err, c.err)
+			t.Errorf("%s: RecordProof = %.300v, want an error containing %q", c.name, err, c.err)
 		}
 	}
 }
