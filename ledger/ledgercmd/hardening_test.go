@@ -148,6 +148,8 @@ func TestEntrySizeBoundedBeforeParsing(t *testing.T) {
 		{[]string{"ledger", "append", log, "--key", key, big}, big + " holds more than 1048576 bytes: not an entry"},
 		{[]string{"ledger", "append", log, "--key", key, "--file", big}, big + ": line 1 holds more than the 1048576 bytes an entry may"},
 		{[]string{"registry", "record-proof", big, "--ledger", log, "--key", key}, big + " holds more than 67108864 bytes: not a proof bundle"},
+		{[]string{"registry", "add", "m", "--ledger", log, "--key", key, "--vk", "/dev/zero"}, "/dev/zero holds more than"},
+		{[]string{"registry", "add", "m", "--ledger", log, "--key", key, "--model-commitment", "/dev/zero"}, "/dev/zero holds more than 65536 bytes"},
 	} {
 		if _, err := run(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("zkai %s: %v, want an error containing %q", strings.Join(c.args, " "), err, c.want)

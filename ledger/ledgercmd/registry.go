@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -74,9 +73,12 @@ func openRegistry(warn io.Writer, dir string, write bool, keyPath, subPath strin
 	return r, sub, nil
 }
 
+// maxCommitmentFile bounds model.commitment.json, a few short fields.
+const maxCommitmentFile = 64 << 10
+
 // readModelCommitment reads model.commitment.json as 'zkai compile' writes it.
 func readModelCommitment(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, _, err := readFileMax(path, maxCommitmentFile, "a model.commitment.json")
 	if err != nil {
 		return "", hint(err, "give the model.commitment.json that 'zkai compile --weights private' wrote")
 	}
@@ -89,14 +91,7 @@ func readModelCommitment(path string) (string, error) {
 
 // vkDigest is the "sha256:<hex>" of a verifying key file, as bundles carry it.
 func vkDigest(path string) (string, error) {
-	st, err := os.Stat(path)
-	if err == nil && st.Size() > proof.MaxVKBytes {
-		err = fmt.Errorf("%s is %d bytes, more than a verifying key's %d", path, st.Size(), proof.MaxVKBytes)
-	}
-	var b []byte
-	if err == nil {
-		b, err = os.ReadFile(path)
-	}
+	b, _, err := readFileMax(path, proof.MaxVKBytes, "a verifying key")
 	if err != nil {
 		return "", hint(err, "give the verifying key written by 'zkai setup' (DIR/vk)")
 	}
