@@ -50,6 +50,11 @@ type CompileInfo struct {
 	CircuitDigest string          `json:"circuit_digest"`
 	Constraints   int             `json:"constraints"`
 	PublicInputs  int             `json:"public_inputs"`
+	// Layout is the layout digest the circuit is compiled for (decimal;
+	// its first public input).
+	Layout string `json:"layout"`
+	// WeightsDigest is a public-weights model's identity (WeightsDigest).
+	WeightsDigest string `json:"weights_digest,omitempty"`
 }
 
 // SetupInfo is settings.json's "setup" section.

@@ -85,7 +85,7 @@ func TestEndToEndModes(t *testing.T) {
 				}
 				if vis.Output == circuit.Public {
 					// the proven outputs are exactly the fixed-point run's
-					for i, o := range p.Public.Outputs {
+					for i, o := range p.Public.Output.Tensors {
 						for j, x := range o.Data {
 							if x != p.Result.Outputs[i].Data[j] {
 								t.Fatalf("proven output %v differs from the run's %v", x, p.Result.Outputs[i].Data[j])
@@ -136,15 +136,15 @@ func TestTamper(t *testing.T) {
 		v, _ := new(big.Int).SetString(s, 10)
 		return v.Add(v, big.NewInt(1)).Mod(v, proof.Field()).String()
 	}
-	for k := range p.Public.Outputs {
-		for i := range p.Public.Outputs[k].Field {
+	for k := range p.Public.Output.Tensors {
+		for i := range p.Public.Output.Tensors[k].Field {
 			if mutate(func(pub *Public) {
-				pub.Outputs[k].Field[i] = inc(pub.Outputs[k].Field[i])
-				pub.Outputs[k].Data[i] += 1.0 / float64(int64(1)<<pub.Outputs[k].Scale)
+				pub.Output.Tensors[k].Field[i] = inc(pub.Output.Tensors[k].Field[i])
+				pub.Output.Tensors[k].Data[i] += 1.0 / float64(int64(1)<<pub.Output.Tensors[k].Scale)
 			}) {
 				t.Fatalf("output %d field %d changed: accepted", k, i)
 			}
-			if mutate(func(pub *Public) { pub.Outputs[k].Data[i] += 0.5 }) {
+			if mutate(func(pub *Public) { pub.Output.Tensors[k].Data[i] += 0.5 }) {
 				t.Fatalf("output %d data %d changed without its field: accepted", k, i)
 			}
 		}
@@ -211,7 +211,7 @@ func TestBadBundles(t *testing.T) {
 		"not json":        []byte("hello"),
 		"empty":           nil,
 		"truncated":       good[:len(good)/2],
-		"unknown format":  bytes.Replace(good, []byte(`"zkai-bundle/1"`), []byte(`"zkai-bundle/9"`), 1),
+		"unknown format":  bytes.Replace(good, []byte(`"`+proof.BundleFormat+`"`), []byte(`"zkai-bundle/9"`), 1),
 		"wrong curve":     bytes.Replace(good, []byte(`"bn254"`), []byte(`"bls12-381"`), 1),
 		"truncated proof": withProof(t, p, proofBytes[:len(proofBytes)-4]),
 		"padded proof":    withProof(t, p, append(bytes.Clone(proofBytes), 0, 0, 0, 0)),
