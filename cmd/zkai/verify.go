@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/ledger/registry"
 	"github.com/zkai-dev/zkai/proof"
-	"github.com/zkai-dev/zkai/quant"
 	"github.com/zkai-dev/zkai/statement/evaluation"
 	"github.com/zkai-dev/zkai/statement/grade"
 	"github.com/zkai-dev/zkai/statement/inference"
@@ -186,7 +184,7 @@ func verifyInference(bundle, vk []byte, expect, openingPath string) (*verdict, e
 			return nil, err
 		}
 		op = &inference.Opening{}
-		if err := decodeStrict(b, op); err != nil {
+		if err := inference.DecodeStrict(b, op); err != nil {
 			return nil, fmt.Errorf("%s is not an inference opening: %v", openingPath, err)
 		}
 	}
@@ -280,39 +278,9 @@ func expectedModel(arg string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var mc inference.ModelCommitment
-	if err := decodeStrict(b, &mc); err == nil {
-		if mc.Format != "zkai-model-commitment/1" {
-			return "", fmt.Errorf("%s: format %q is not zkai-model-commitment/1", arg, mc.Format)
-		}
-		if _, err := inference.ParseField(mc.Commitment); err != nil {
-			return "", fmt.Errorf("%s: commitment: %v", arg, err)
-		}
-		return mc.Commitment, nil
+	id, err := inference.ExpectedModel(b)
+	if err != nil {
+		return "", withHint(fmt.Errorf("--expect-model %s: %w", arg, err), "give DIR/model.commitment.json (private weights) or DIR/settings.json (public weights)")
 	}
-	if s, err := quant.ParseSettings(b); err == nil {
-		var ci inference.CompileInfo
-		if raw, ok := s.Extra["compile"]; ok && json.Unmarshal(raw, &ci) == nil && ci.WeightsDigest != "" {
-			return ci.WeightsDigest, nil
-		}
-		return "", withHint(fmt.Errorf("%s records no public-weights digest", arg), "for private weights give DIR/model.commitment.json")
-	}
-	return "", fmt.Errorf("%s is neither a model.commitment.json nor a compiled directory's settings.json", arg)
+	return id, nil
 }
-
-// decodeStrict decodes one JSON object, refusing unknown fields and
-// trailing data.
-func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return fmt.Errorf("trailing data after the JSON object")
-	}
-	return nil
-}
-
-// spin shows an indeterminate progress bar on stderr while long work runs
-// (one line of text when stderr is not a terminal).

@@ -76,7 +76,7 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 		if err != nil {
 			return nil, err
 		}
-		out.Commitment = &ModelCommitment{Format: "zkai-model-commitment/1", Scheme: "zkai-commit/1", Commitment: decimal(h),
+		out.Commitment = &ModelCommitment{Format: ModelCommitmentFormat, Scheme: "zkai-commit/1", Commitment: decimal(h),
 			ModelDigest: out.Info.ModelDigest, Weights: m.Program.Stats().Weights}
 		if err := WriteJSON(filepath.Join(dir, CommitmentFile), out.Commitment, 0o644); err != nil {
 			return nil, err
