@@ -80,7 +80,7 @@ gnark_version are informational and not shown.`,
 			var kind struct{ Format, Statement string }
 			_ = json.Unmarshal(bundle, &kind)
 			if opening != "" && (kind.Statement == evaluation.Statement || kind.Statement == grade.Statement) {
-				return withHint(fmt.Errorf("--opening opens an inference bundle's hashed input or output; a %s has none", kind.Statement), "drop --opening")
+				return withHint(fmt.Errorf("--opening opens an inference bundle's hashed input or output; this is a file of the %s statement", kind.Statement), "drop --opening")
 			}
 			var v *verdict
 			switch kind.Statement {

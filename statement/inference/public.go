@@ -354,6 +354,9 @@ func CheckOpening(pub *Public, op *Opening) (*Public, error) {
 	if op.Format != OpeningFormat {
 		return nil, fmt.Errorf("opening format %q is not supported; supported: %s", op.Format, OpeningFormat)
 	}
+	if pub.Input.Visibility != circuit.Hashed && pub.Output.Visibility != circuit.Hashed {
+		return nil, fmt.Errorf("the bundle commits to no input or output: there is nothing to open")
+	}
 	opened := *pub
 	for _, side := range []struct {
 		what   string
