@@ -227,9 +227,12 @@ func printPublic(w io.Writer, pub *inference.Public) {
 			fmt.Fprintf(w, "  %s %s\n", side.what, side.v.Visibility)
 		}
 		for _, t := range side.v.Tensors {
-			if t.Data == nil {
+			switch {
+			case t.Data == nil:
 				fmt.Fprintf(w, "  %s %s %v (hashed)\n", side.what, t.Name, t.Shape)
-			} else {
+			case side.v.Visibility == circuit.Hashed:
+				fmt.Fprintf(w, "  %s %s %v %s (opened: these values and the salt give the commitment)\n", side.what, t.Name, t.Shape, formatFloats(t.Data))
+			default:
 				fmt.Fprintf(w, "  %s %s %v %s\n", side.what, t.Name, t.Shape, formatFloats(t.Data))
 			}
 		}
