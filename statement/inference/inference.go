@@ -13,6 +13,12 @@
 //	model.commitment.json    private weights: the public weight commitment (the model's identity)
 //	model.opening.json       private weights: its salt — keep it secret
 //	pk, vk                   after setup
+//
+// With public weights the model's identity is WeightsDigest, recorded in
+// settings.json. Every circuit's first public input is its layout digest
+// (proof.LayoutDigest over the visibility, the shown tensors' names,
+// shapes, scales and widths in order, and the public weights' digest), so
+// a verifier shows names and meanings the proof binds (see Public).
 package inference
 
 import (
@@ -54,7 +60,7 @@ type CompileInfo struct {
 	PublicInputs  int             `json:"public_inputs"`
 	// Layout is the layout digest the circuit is compiled for (decimal;
 	// its first public input).
-	Layout string `json:"layout"`
+	Layout string `json:"layout,omitempty"`
 	// WeightsDigest is a public-weights model's identity (WeightsDigest).
 	WeightsDigest string `json:"weights_digest,omitempty"`
 }
