@@ -448,7 +448,7 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err != nil {
 		return fail("public values: %v", err)
 	}
-	if err := pub.Model.match(expectModel); err != nil {
+	if err := pub.Model.Match(expectModel); err != nil {
 		return fail("%v", err)
 	}
 	vk, err := proof.ReadVK(b.Backend, vkBytes)
@@ -467,9 +467,9 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	return res
 }
 
-// match checks the model against the identity the caller expects ("" for
+// Match checks the model against the identity the caller expects ("" for
 // none), comparing commitments as field elements.
-func (m *ModelPublic) match(expect string) error {
+func (m *ModelPublic) Match(expect string) error {
 	switch {
 	case expect == "":
 		return nil
