@@ -91,8 +91,9 @@ const ModelCommitmentFormat = "zkai-model-commitment/1"
 // ExpectedModel reads the model identity a verifier trusts from a file it
 // holds: a model.commitment.json (private weights: the commitment; its
 // model_digest and weights count are informational) or the settings.json
-// of a public-weights compile (the weights digest in its compile section).
-// It returns what Verify's expectModel takes.
+// of a public-weights compile (the weights digest in its compile section;
+// every statement that names a model shares CompileInfo). It returns what
+// Verify's expectModel takes.
 func ExpectedModel(b []byte) (string, error) {
 	var mc ModelCommitment
 	if err := DecodeStrict(b, &mc); err == nil {
@@ -112,7 +113,7 @@ func ExpectedModel(b []byte) (string, error) {
 	if raw, ok := s.Extra["compile"]; !ok || DecodeStrict(raw, &ci) != nil {
 		return "", fmt.Errorf("a settings.json without a valid compile section")
 	}
-	if ci.Statement != Statement || ci.Visibility.Weights != circuit.Public || !isDigest(ci.WeightsDigest) {
+	if ci.Visibility.Weights != circuit.Public || !isDigest(ci.WeightsDigest) {
 		return "", fmt.Errorf("the settings.json of a %s compile with %s weights names no public-weights model", ci.Statement, ci.Visibility.Weights)
 	}
 	return ci.WeightsDigest, nil
