@@ -231,3 +231,28 @@ func TestPublicWeightsIdentity(t *testing.T) {
 		t.Fatalf("ExpectedModel(model.commitment.json) = %q, %v", got, err)
 	}
 }
+
+// TestProveLayoutMismatch: a directory whose model no longer gives the
+// layout it was compiled for (here other public weights, their file digest
+// recorded as if compiled) is refused before proving, saying so.
+func TestProveLayoutMismatch(t *testing.T) {
+	dir, _ := pipeline(t, circuit.Options{Weights: circuit.Public, Input: circuit.Private, Output: circuit.Public}, proof.Groth16, nil)
+	other, err := os.ReadFile("../../testdata/perturbed/iris_logreg.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ModelFile), other, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Info.ModelDigest = proof.Digest(other)
+	if err := SaveSettings(dir, d.Settings, &d.Info, d.Setup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prove(dir, loadInput(t, "iris_logreg"), nil, "test"); err == nil || !strings.Contains(err.Error(), "is not the one") {
+		t.Fatalf("prove with other weights: %v", err)
+	}
+}
