@@ -231,7 +231,7 @@ func compileEquiv(t *testing.T, name string, p *quant.Program, mode Visibility) 
 	if v, ok := equivCompiled.Load(key); ok {
 		return v.(compiledCase)
 	}
-	c, err := NewInference(p, Options{Weights: mode, Input: Private, Output: Public})
+	c, err := NewInference(p, Options{Weights: mode, Input: Private, Output: Public}, testLayout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestCompileDeterministic(t *testing.T) {
 				l := loadEquiv(t, c)
 				var digests [2][32]byte
 				for k := range digests {
-					c, err := NewInference(l.p, Options{Weights: mode, Input: Private, Output: Public})
+					c, err := NewInference(l.p, Options{Weights: mode, Input: Private, Output: Public}, testLayout)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -532,7 +532,7 @@ func TestGadgetsFullyConstrained(t *testing.T) {
 		}
 		for _, mode := range modes {
 			t.Run(gc.name+"/"+string(mode), func(t *testing.T) {
-				c, err := NewInference(gc.p, Options{Weights: mode, Input: Private, Output: Public})
+				c, err := NewInference(gc.p, Options{Weights: mode, Input: Private, Output: Public}, testLayout)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -591,7 +591,7 @@ func TestTableWrongEntry(t *testing.T) {
 			continue
 		}
 		t.Run(gc.name, func(t *testing.T) {
-			c, err := NewInference(gc.p, Options{Weights: Public, Input: Private, Output: Public})
+			c, err := NewInference(gc.p, Options{Weights: Public, Input: Private, Output: Public}, testLayout)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1044,7 +1044,7 @@ func TestRefusedWithLenientHints(t *testing.T) {
 	for _, gc := range gadgetCases() {
 		for _, r := range gc.refused {
 			t.Run(gc.name+"/"+r.name, func(t *testing.T) {
-				c, err := NewInference(gc.p, Options{Weights: Public, Input: Private, Output: Public})
+				c, err := NewInference(gc.p, Options{Weights: Public, Input: Private, Output: Public}, testLayout)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -1111,7 +1111,7 @@ func TestMaliciousHintCheckCircuit(t *testing.T) {
 	} {
 		t.Run(a.name, func(t *testing.T) {
 			gc := cases[a.prog]
-			c, err := NewInference(gc.p, Options{Weights: Public, Input: Private, Output: Public})
+			c, err := NewInference(gc.p, Options{Weights: Public, Input: Private, Output: Public}, testLayout)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1155,7 +1155,7 @@ func TestRsqrtLargeInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewInference(p, Options{Weights: Public, Input: Private, Output: Public})
+	c, err := NewInference(p, Options{Weights: Public, Input: Private, Output: Public}, testLayout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1187,7 +1187,7 @@ func TestWhereBoolInputMinusOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := NewInference(p, Options{Weights: Public, Input: Private, Output: Public})
+	c, err := NewInference(p, Options{Weights: Public, Input: Private, Output: Public}, testLayout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1232,7 +1232,7 @@ func TestSignedBoundLowerEdge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := NewInference(e.p, Options{Weights: Public, Input: Private, Output: Public})
+		c, err := NewInference(e.p, Options{Weights: Public, Input: Private, Output: Public}, testLayout)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,13 +52,21 @@ func (o Options) Validate() error {
 // run setup.
 //
 // Public values, in this order (the order of a proof's public witness):
+// Layout (the layout digest: what gives the other values their meaning,
+// constrained to the constant LayoutDigest, so the verifying key fixes it),
 // Context (a caller-chosen nonce; 0 for none), ModelCommitment (private
 // weights), PublicInput or InputCommitment, Output or OutputCommitment.
 // Commitments are zkai-commit/1 (package commit) under a secret salt.
 type Inference struct {
 	Program *quant.Program `gnark:"-"`
 	Opts    Options        `gnark:"-"`
+	// LayoutDigest is the statement's digest of the names, shapes, scales,
+	// widths, roles and visibility of the public values (and, with public
+	// weights, the model's identity); the caller computes it (package
+	// statement/inference) so that this package stays below proof.
+	LayoutDigest *big.Int `gnark:"-"`
 
+	Layout           frontend.Variable     `gnark:",public"`
 	Context          frontend.Variable     `gnark:",public"`
 	ModelCommitment  []frontend.Variable   `gnark:",public"`
 	PublicInput      [][]frontend.Variable `gnark:",public"`
@@ -72,12 +80,16 @@ type Inference struct {
 	Salts        []frontend.Variable   `gnark:",secret"` // model, input, output (those committed)
 }
 
-// NewInference allocates the circuit's witness slots (for compiling).
-func NewInference(p *quant.Program, opt Options) (*Inference, error) {
+// NewInference allocates the circuit's witness slots (for compiling) for
+// the layout digest layout.
+func NewInference(p *quant.Program, opt Options, layout *big.Int) (*Inference, error) {
 	if err := opt.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Inference{Program: p, Opts: opt}
+	if layout == nil {
+		return nil, fmt.Errorf("circuit: the inference circuit needs its layout digest")
+	}
+	c := &Inference{Program: p, Opts: opt, LayoutDigest: layout}
 	ins := tensorSlots(p, p.Inputs)
 	if opt.Input == Public {
 		c.PublicInput = ins
@@ -120,6 +132,9 @@ func varTensors(p *quant.Program, ids []int, vals [][]frontend.Variable) []commi
 
 // Define builds the constraints.
 func (c *Inference) Define(api frontend.API) error {
+	// the layout is a constant of the circuit: a proof verifies only with
+	// the digest of the layout it was compiled for (one constraint)
+	api.AssertIsEqual(c.Layout, c.LayoutDigest)
 	// bind the context: a public input that no constraint touches would
 	// not be part of the Groth16 verification equation
 	api.AssertIsEqual(api.Mul(c.Context, c.Context), api.Mul(c.Context, c.Context))
@@ -182,7 +197,7 @@ type Secrets struct {
 // commitments it binds (nil when not committed).
 func (c *Inference) Assign(w *quant.Witness, context *big.Int, s Secrets) (*Inference, error) {
 	p := c.Program
-	a := &Inference{Program: p, Opts: c.Opts, Context: context}
+	a := &Inference{Program: p, Opts: c.Opts, LayoutDigest: c.LayoutDigest, Layout: c.LayoutDigest, Context: context}
 	commitTo := func(d commit.Domain, ids []int, salt *big.Int) (*big.Int, error) {
 		ts := make([]commit.Tensor, len(ids))
 		for k, id := range ids {

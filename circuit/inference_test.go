@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/consensys/gnark-crypto/ecc"
+	"github.com/consensys/gnark/backend"
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/consensys/gnark/test"
@@ -55,7 +56,7 @@ func TestFixtureModels(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c, err := NewInference(m.Program, Options{Weights: wmode, Input: Private, Output: Public})
+				c, err := NewInference(m.Program, Options{Weights: wmode, Input: Private, Output: Public}, testLayout)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -130,4 +131,40 @@ func mustAssign(t *testing.T, c *Inference, w *quant.Witness) *Inference {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// testLayout is the layout digest the circuit tests compile with (the
+// statement computes the real one from the public values' metadata).
+var testLayout = big.NewInt(424242)
+
+// TestLayoutBound: the layout public input is fixed by the circuit — an
+// assignment claiming another layout digest is refused. (Its cost, one
+// constraint, shows in testdata/constraints.golden.)
+func TestLayoutBound(t *testing.T) {
+	dir := "../testdata/models/iris_logreg"
+	in, err := input.Load(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := engine.Open(filepath.Join(dir, "model.onnx"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Run(in.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Weights: Public, Input: Public, Output: Public}
+	c, err := NewInference(m.Program, opt, testLayout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := mustAssign(t, c, r.Witness)
+	bad := *good
+	bad.Layout = new(big.Int).Add(testLayout, big.NewInt(1))
+	test.NewAssert(t).CheckCircuit(c, test.WithCurves(ecc.BN254), test.WithBackends(backend.GROTH16),
+		test.WithValidAssignment(good), test.WithInvalidAssignment(&bad))
+	if _, err := NewInference(m.Program, opt, nil); err == nil || !strings.Contains(err.Error(), "layout digest") {
+		t.Fatalf("a circuit without a layout digest: %v", err)
+	}
 }

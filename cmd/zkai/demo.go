@@ -123,7 +123,7 @@ func runDemo(out io.Writer) error {
 	}
 	pb, _ := p.Bundle.ProofBytes()
 	step("4. prove         digit with label %d → class %d, %d-byte proof; the input stays private  [%v]",
-		sample.Label, evaluate.Predict(p.Public.Outputs[0].Data, 0), len(pb), since(t))
+		sample.Label, evaluate.Predict(p.Public.Output.Tensors[0].Data, 0), len(pb), since(t))
 
 	bundle, err := json.Marshal(p.Bundle)
 	if err != nil {
@@ -145,7 +145,7 @@ func runDemo(out io.Writer) error {
 	if err := json.Unmarshal(p.Bundle.Public, &pub); err != nil {
 		return err
 	}
-	o := &pub.Outputs[0]
+	o := &pub.Output.Tensors[0]
 	o.Data[0] += 1
 	v, _ := new(big.Int).SetString(o.Field[0], 10)
 	v.Add(v, new(big.Int).Lsh(big.NewInt(1), uint(o.Scale)))

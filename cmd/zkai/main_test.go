@@ -204,9 +204,11 @@ func TestProvePipeline(t *testing.T) {
 	var v struct {
 		Valid  bool `json:"valid"`
 		Public struct {
-			Outputs []struct {
-				Data []float64 `json:"data"`
-			} `json:"outputs"`
+			Output struct {
+				Tensors []struct {
+					Data []float64 `json:"data"`
+				} `json:"tensors"`
+			} `json:"output"`
 		} `json:"public"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &v); err != nil || !v.Valid {
@@ -225,8 +227,8 @@ func TestProvePipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, x := range r.Outputs[0].Data {
-		if x != v.Public.Outputs[0].Data[i] {
-			t.Fatalf("run --settings output %d = %v; the proof says %v", i, x, v.Public.Outputs[0].Data[i])
+		if x != v.Public.Output.Tensors[0].Data[i] {
+			t.Fatalf("run --settings output %d = %v; the proof says %v", i, x, v.Public.Output.Tensors[0].Data[i])
 		}
 	}
 	// tampered: a different decoded value

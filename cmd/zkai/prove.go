@@ -88,6 +88,8 @@ zkai prove-eval --help.`,
 				c.Constraints, c.Info.PublicInputs, b, vis.Weights, vis.Input, vis.Output)
 			if c.Commitment != nil {
 				fmt.Fprintf(w, "  model commitment %s (in %s; its salt in %s: keep it secret)\n", c.Commitment.Commitment, inference.CommitmentFile, inference.OpeningFile)
+			} else {
+				fmt.Fprintf(w, "  model: public weights, digest %s (in %s)\n", c.Info.WeightsDigest, inference.SettingsFile)
 			}
 			fmt.Fprintf(w, "next: zkai setup %s\n", out)
 			return nil
@@ -191,7 +193,7 @@ besides DIR/vk. It prints the proven outputs, which equal what
 
 --context binds a caller-chosen string (a nonce) into the proof against
 replay. When the input or output is hashed, their salts go to
-PROOF.opening.json — never into the bundle.`,
+PROOF.opening.json with the values they hide — never into the bundle.`,
 		Example: `  zkai prove mnist --input testdata/models/mnist_mlp/input.json -o proof.json
   zkai prove mnist --input in.json -o proof.json --context "request-42"`,
 		Args: cobra.ExactArgs(1),
@@ -228,14 +230,9 @@ PROOF.opening.json — never into the bundle.`,
 				return printJSON(w, map[string]any{"proof": out, "seconds": time.Since(start).Seconds(), "public": p.Public})
 			}
 			fmt.Fprintf(w, "proved in %v (prover %v) → %s\n", time.Since(start).Round(time.Millisecond), p.Backend.Round(time.Millisecond), out)
-			for _, o := range p.Public.Outputs {
-				fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
-			}
-			if p.Public.OutputCommitment != "" {
-				fmt.Fprintf(w, "  output commitment %s\n", p.Public.OutputCommitment)
-			}
+			printPublic(w, p.Public)
 			if p.Opening != nil {
-				fmt.Fprintf(w, "  salts in %s (keep it to open the commitments)\n", openingPath(out))
+				fmt.Fprintf(w, "  hashed values and their salts in %s (keep it secret; zkai verify --opening checks it)\n", openingPath(out))
 			}
 			if p.Insecure != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE setup: %s\n", p.Insecure)

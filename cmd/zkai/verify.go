@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/ledger/registry"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
@@ -18,7 +19,7 @@ import (
 func newVerify() *cobra.Command {
 	var (
 		vkPath, expectModel string
-		expectData          string
+		expectData, opening string
 		ledgerDir, logKey   string
 		ledgerState, origin string
 		asJSON              bool
@@ -36,11 +37,23 @@ statement: inference bundles (zkai prove), evaluation files (zkai prove-eval:
 every shard, their order, and the data-set root rebuilt from them) and grades
 (zkai grade).
 
---expect-model takes model.commitment.json (or the commitment itself) and
-requires the proof to be for that model; --expect-data takes a data-set or
-answer-key commitment (or its root) and requires an evaluation or a grade to
-be on that set. --ledger additionally requires the model to be a registered
-version in a ledger whose checkpoint is signed by --log-key.`,
+--expect-model takes model.commitment.json (or the commitment itself), or
+for public weights the compiled directory's settings.json (or the weights
+digest sha256:… that compile prints), and requires the proof to be for that
+model; --expect-data takes a data-set or answer-key commitment (or its root)
+and requires an evaluation or a grade to be on that set (an inference is on
+no data set: it refuses --expect-data). --ledger additionally requires the
+model to be a registered version in a ledger whose checkpoint is signed by
+--log-key.
+
+--opening PROOF.opening.json (inference with a hashed input or output)
+checks that the salts and values there open the bundle's commitments and
+shows the opened values.
+
+Everything printed is proven: values and commitments are public inputs, and
+names, shapes, scales, widths, visibility and a public-weights model's digest
+are bound through the layout digest. The bundle's zkai_version and
+gnark_version are informational and not shown.`,
 		Example: `  zkai verify proof.json --vk mnist/vk
   zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json
   zkai verify eval.json --vk ev/vk --expect-data digits.commitment.json`,
@@ -66,6 +79,9 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 			}
 			var kind struct{ Format, Statement string }
 			_ = json.Unmarshal(bundle, &kind)
+			if opening != "" && (kind.Statement == evaluation.Statement || kind.Statement == grade.Statement) {
+				return withHint(fmt.Errorf("--opening opens an inference bundle's hashed input or output; this is a file of the %s statement", kind.Statement), "drop --opening")
+			}
 			var v *verdict
 			switch kind.Statement {
 			case evaluation.Statement:
@@ -76,7 +92,11 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 				}
 				v, err = verifyGrade(bundle, vk, expect, expectData)
 			default:
-				v = verifyInference(bundle, vk, expect)
+				if expectData != "" {
+					return withHint(fmt.Errorf("--expect-data does not apply to an inference bundle: an inference is about no data set"),
+						"drop --expect-data; pin the model with --expect-model")
+				}
+				v, err = verifyInference(bundle, vk, expect, opening)
 			}
 			if err != nil {
 				return err
@@ -90,7 +110,8 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 	fl := cmd.Flags()
 	fl.StringVar(&vkPath, "vk", "", "verifying key (DIR/vk)")
 	fl.StringVar(&expectModel, "expect-model", "", "model.commitment.json, or a commitment in decimal, the proof must be for")
-	fl.StringVar(&expectData, "expect-data", "", "a data-set commitment file (or its root): an evaluation must be on that set")
+	fl.StringVar(&expectData, "expect-data", "", "a data-set commitment file (or its root): an evaluation or grade must be on that set")
+	fl.StringVar(&opening, "opening", "", "inference: PROOF.opening.json; check it opens the hashed input/output and show the values")
 	fl.StringVar(&ledgerDir, "ledger", "", "also require the model to be registered in this ledger (with --log-key); prints its lineage")
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
 	fl.StringVar(&origin, "log-origin", "", "with --ledger: the ledger's checkpoint origin you trust (else the one the log names, pinned by --state after first use)")
@@ -154,23 +175,72 @@ func (v *verdict) report(cmd *cobra.Command, asJSON bool) error {
 	return nil
 }
 
-// verifyInference is zkai verify on an inference bundle.
-func verifyInference(bundle, vk []byte, expect string) *verdict {
+// verifyInference is zkai verify on an inference bundle; openingPath, when
+// set, is an opening of its hashed values to check and show.
+func verifyInference(bundle, vk []byte, expect, openingPath string) (*verdict, error) {
+	var op *inference.Opening
+	if openingPath != "" {
+		b, err := readBounded(openingPath, proof.MaxBundleBytes)
+		if err != nil {
+			return nil, err
+		}
+		op = &inference.Opening{}
+		if err := inference.DecodeStrict(b, op); err != nil {
+			return nil, fmt.Errorf("%s is not an inference opening: %v", openingPath, err)
+		}
+	}
 	r := inference.Verify(bundle, vk, expect)
-	return &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
+	v := &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure}
+	shown := r.Public
+	if r.Valid && op != nil {
+		opened, err := inference.CheckOpening(r.Public, op)
+		if err != nil {
+			v.valid, v.reason = false, err.Error()
+			r.Valid, r.Reason, r.Public = false, err.Error(), nil
+			return v, nil
+		}
+		shown = opened
+		r.Public = opened
+	}
+	v.summary = func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
-		if r.Public.Model.Commitment != "" {
-			fmt.Fprintf(w, "  model commitment %s\n", r.Public.Model.Commitment)
-		} else {
-			fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
+		printPublic(w, shown)
+	}
+	return v, nil
+}
+
+// printPublic prints an inference's proven public values (and opened
+// ones, which an opening showed to match their commitment).
+func printPublic(w io.Writer, pub *inference.Public) {
+	if pub.Model.Weights == circuit.Public {
+		fmt.Fprintf(w, "  model: public weights, digest %s\n", pub.Model.Digest)
+	} else {
+		fmt.Fprintf(w, "  model commitment %s\n", pub.Model.Commitment)
+	}
+	for _, side := range []struct {
+		what string
+		v    *inference.Values
+	}{{"input", &pub.Input}, {"output", &pub.Output}} {
+		if side.v.Commitment != "" {
+			fmt.Fprintf(w, "  %s commitment %s\n", side.what, side.v.Commitment)
 		}
-		for _, o := range r.Public.Outputs {
-			fmt.Fprintf(w, "  output %s %v %s\n", o.Name, o.Shape, formatFloats(o.Data))
+		if len(side.v.Tensors) == 0 {
+			fmt.Fprintf(w, "  %s %s\n", side.what, side.v.Visibility)
 		}
-		if r.Public.Context != nil {
-			fmt.Fprintf(w, "  context %q\n", *r.Public.Context)
+		for _, t := range side.v.Tensors {
+			switch {
+			case t.Data == nil:
+				fmt.Fprintf(w, "  %s %s %v (hashed)\n", side.what, t.Name, t.Shape)
+			case side.v.Visibility == circuit.Hashed:
+				fmt.Fprintf(w, "  %s %s %v %s (opened: these values and the salt give the commitment)\n", side.what, t.Name, t.Shape, formatFloats(t.Data))
+			default:
+				fmt.Fprintf(w, "  %s %s %v %s\n", side.what, t.Name, t.Shape, formatFloats(t.Data))
+			}
 		}
-	}}
+	}
+	if pub.Context != nil {
+		fmt.Fprintf(w, "  context %q\n", *pub.Context)
+	}
 }
 
 // errInvalid makes verify exit 1 after printing its own verdict.
@@ -194,20 +264,27 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	return os.ReadFile(path)
 }
 
-// expectedModel reads --expect-model: a commitment file or a decimal.
+// expectedModel reads --expect-model: a model.commitment.json, a
+// public-weights compile's settings.json, or the identity itself (a
+// decimal commitment or a sha256: weights digest).
 func expectedModel(arg string) (string, error) {
 	if arg == "" {
 		return "", nil
 	}
-	if b, err := os.ReadFile(arg); err == nil {
-		var mc inference.ModelCommitment
-		if err := json.Unmarshal(b, &mc); err != nil || mc.Commitment == "" {
-			return "", fmt.Errorf("%s is not a model.commitment.json", arg)
-		}
-		return mc.Commitment, nil
+	st, err := os.Stat(arg)
+	if err != nil {
+		return arg, nil
 	}
-	return arg, nil
+	if st.IsDir() {
+		return "", withHint(fmt.Errorf("--expect-model %s is a directory", arg), "give DIR/model.commitment.json (private weights) or DIR/settings.json (public weights)")
+	}
+	b, err := readBounded(arg, 1<<20)
+	if err != nil {
+		return "", err
+	}
+	id, err := inference.ExpectedModel(b)
+	if err != nil {
+		return "", withHint(fmt.Errorf("--expect-model %s: %w", arg, err), "give DIR/model.commitment.json (private weights) or DIR/settings.json (public weights)")
+	}
+	return id, nil
 }
-
-// spin shows an indeterminate progress bar on stderr while long work runs
-// (one line of text when stderr is not a terminal).

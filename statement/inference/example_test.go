@@ -41,7 +41,7 @@ func Example() {
 	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
 	r := inference.Verify(bundle, vk, c.Commitment.Commitment)
 	fmt.Println("valid:", r.Valid)
-	fmt.Println("outputs:", len(r.Public.Outputs[0].Data), "probabilities, weights", r.Public.Model.Weights)
+	fmt.Println("outputs:", len(r.Public.Output.Tensors[0].Data), "probabilities, weights", r.Public.Model.Weights)
 	// Output:
 	// valid: true
 	// outputs: 3 probabilities, weights private

@@ -13,9 +13,16 @@
 //	model.commitment.json    private weights: the public weight commitment (the model's identity)
 //	model.opening.json       private weights: its salt — keep it secret
 //	pk, vk                   after setup
+//
+// With public weights the model's identity is WeightsDigest, recorded in
+// settings.json. Every circuit's first public input is its layout digest
+// (proof.LayoutDigest over the visibility, the shown tensors' names,
+// shapes, scales and widths in order, and the public weights' digest), so
+// a verifier shows names and meanings the proof binds (see Public).
 package inference
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -26,6 +33,7 @@ import (
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/internal/atomicfile"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/quant"
 )
 
 // Statement is the bundle's statement name.
@@ -51,6 +59,11 @@ type CompileInfo struct {
 	CircuitDigest string          `json:"circuit_digest"`
 	Constraints   int             `json:"constraints"`
 	PublicInputs  int             `json:"public_inputs"`
+	// Layout is the layout digest the circuit is compiled for (decimal;
+	// its first public input).
+	Layout string `json:"layout,omitempty"`
+	// WeightsDigest is a public-weights model's identity (WeightsDigest).
+	WeightsDigest string `json:"weights_digest,omitempty"`
 }
 
 // SetupInfo is settings.json's "setup" section.
@@ -71,6 +84,54 @@ type ModelCommitment struct {
 	Commitment  string `json:"commitment"`
 	ModelDigest string `json:"model_digest"`
 	Weights     int    `json:"weights"`
+}
+
+// ModelCommitmentFormat is model.commitment.json's version tag.
+const ModelCommitmentFormat = "zkai-model-commitment/1"
+
+// ExpectedModel reads the model identity a verifier trusts from a file it
+// holds: a model.commitment.json (private weights: the commitment; its
+// model_digest and weights count are informational) or the settings.json
+// of a public-weights compile (the weights digest in its compile section;
+// every statement that names a model shares CompileInfo). It returns what
+// Verify's expectModel takes.
+func ExpectedModel(b []byte) (string, error) {
+	var mc ModelCommitment
+	if err := DecodeStrict(b, &mc); err == nil {
+		if mc.Format != ModelCommitmentFormat || mc.Scheme != "zkai-commit/1" {
+			return "", fmt.Errorf("a model commitment of format %q, scheme %q; want %s, zkai-commit/1", mc.Format, mc.Scheme, ModelCommitmentFormat)
+		}
+		if _, err := ParseField(mc.Commitment); err != nil {
+			return "", fmt.Errorf("commitment: %v", err)
+		}
+		return mc.Commitment, nil
+	}
+	s, err := quant.ParseSettings(b)
+	if err != nil {
+		return "", fmt.Errorf("neither a model.commitment.json nor a compiled directory's settings.json")
+	}
+	var ci CompileInfo
+	if raw, ok := s.Extra["compile"]; !ok || DecodeStrict(raw, &ci) != nil {
+		return "", fmt.Errorf("a settings.json without a valid compile section")
+	}
+	if ci.Visibility.Weights != circuit.Public || !isDigest(ci.WeightsDigest) {
+		return "", fmt.Errorf("the settings.json of a %s compile with %s weights names no public-weights model", ci.Statement, ci.Visibility.Weights)
+	}
+	return ci.WeightsDigest, nil
+}
+
+// DecodeStrict decodes one JSON value from b into v, refusing unknown
+// fields and trailing data.
+func DecodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("trailing data after the JSON value")
+	}
+	return nil
 }
 
 // ModelOpening is model.opening.json: the salt; keep it secret.

@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/consensys/gnark/constraint"
@@ -46,7 +47,15 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 	if err != nil {
 		return nil, err
 	}
-	c, err := circuit.NewInference(m.Program, vis)
+	var weightsDigest string
+	if vis.Weights == circuit.Public {
+		weightsDigest = WeightsDigest(m.Program)
+	}
+	lay, err := programLayout(m.Program, vis, weightsDigest).digest()
+	if err != nil {
+		return nil, err
+	}
+	c, err := circuit.NewInference(m.Program, vis, lay)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +65,8 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 	}
 	out := &Compiled{Dir: dir, Settings: m.Settings, Constraints: ccs.GetNbConstraints()}
 	out.Info = CompileInfo{Statement: Statement, Backend: backend, Visibility: vis, ModelDigest: proof.Digest(modelBytes),
-		CircuitDigest: proof.Digest(ccsBytes), Constraints: ccs.GetNbConstraints(), PublicInputs: ccs.GetNbPublicVariables() - 1}
+		CircuitDigest: proof.Digest(ccsBytes), Constraints: ccs.GetNbConstraints(), PublicInputs: ccs.GetNbPublicVariables() - 1,
+		Layout: decimal(lay), WeightsDigest: weightsDigest}
 	if vis.Weights == circuit.Private {
 		salt, err := commit.NewSalt()
 		if err != nil {
@@ -66,7 +76,7 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 		if err != nil {
 			return nil, err
 		}
-		out.Commitment = &ModelCommitment{Format: "zkai-model-commitment/1", Scheme: "zkai-commit/1", Commitment: decimal(h),
+		out.Commitment = &ModelCommitment{Format: ModelCommitmentFormat, Scheme: "zkai-commit/1", Commitment: decimal(h),
 			ModelDigest: out.Info.ModelDigest, Weights: m.Program.Stats().Weights}
 		if err := WriteJSON(filepath.Join(dir, CommitmentFile), out.Commitment, 0o644); err != nil {
 			return nil, err
@@ -285,15 +295,6 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	return si, SaveSettings(dir, d.Settings, &d.Info, si)
 }
 
-// Opening is PROOF.opening.json: the salts of what a bundle commits to.
-type Opening struct {
-	Format           string `json:"format"` // zkai-inference-opening/1
-	InputCommitment  string `json:"input_commitment,omitempty"`
-	InputSalt        string `json:"input_salt,omitempty"`
-	OutputCommitment string `json:"output_commitment,omitempty"`
-	OutputSalt       string `json:"output_salt,omitempty"`
-}
-
 // Proven is the result of Prove.
 type Proven struct {
 	Bundle  *proof.Bundle
@@ -333,12 +334,22 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	c, err := circuit.NewInference(m.Program, d.Info.Visibility)
+	var weightsDigest string
+	if d.Info.Visibility.Weights == circuit.Public {
+		weightsDigest = WeightsDigest(m.Program)
+	}
+	lay, err := programLayout(m.Program, d.Info.Visibility, weightsDigest).digest()
+	if err != nil {
+		return nil, err
+	}
+	if decimal(lay) != d.Info.Layout || weightsDigest != d.Info.WeightsDigest {
+		return nil, fmt.Errorf("the model's layout (names, shapes, scales, weights) is not the one %s was compiled for; compile again", dir)
+	}
+	c, err := circuit.NewInference(m.Program, d.Info.Visibility, lay)
 	if err != nil {
 		return nil, err
 	}
 	var s circuit.Secrets
-	var op Opening
 	if d.Info.Visibility.Weights == circuit.Private {
 		var o ModelOpening
 		if err := ReadJSON(d.File(OpeningFile), &o); err != nil {
@@ -348,18 +359,15 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 			return nil, fmt.Errorf("%s: salt: %v", d.File(OpeningFile), err)
 		}
 	}
-	hashed := false
 	if d.Info.Visibility.Input == circuit.Hashed {
 		if s.InputSalt, err = commit.NewSalt(); err != nil {
 			return nil, err
 		}
-		hashed = true
 	}
 	if d.Info.Visibility.Output == circuit.Hashed {
 		if s.OutputSalt, err = commit.NewSalt(); err != nil {
 			return nil, err
 		}
-		hashed = true
 	}
 	a, err := c.Assign(r.Witness, ContextField(context), s)
 	if err != nil {
@@ -384,21 +392,23 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 		return nil, err
 	}
 	backend := time.Since(start)
-	pub := newPublic(m.Program, r.Witness, a, context)
-	b, err := proof.NewBundle(Statement, d.Info.Backend, d.Setup.VKDigest, pub, proofBytes, zkaiVersion)
-	if err != nil {
-		return nil, err
-	}
-	out := &Proven{Bundle: b, Public: pub, Result: r, Backend: backend, Insecure: d.Setup.Insecure}
-	if hashed {
-		op.Format = "zkai-inference-opening/1"
+	pub := newPublic(m.Program, r.Witness, a, context, weightsDigest)
+	out := &Proven{Public: pub, Result: r, Backend: backend, Insecure: d.Setup.Insecure}
+	if s.InputSalt != nil || s.OutputSalt != nil {
+		out.Opening = &Opening{Format: OpeningFormat}
 		if s.InputSalt != nil {
-			op.InputCommitment, op.InputSalt = pub.Input.Commitment, decimal(s.InputSalt)
+			out.Opening.Input = &SideOpening{Commitment: pub.Input.Commitment, Salt: decimal(s.InputSalt), Tensors: publicTensors(m.Program, r.Witness, m.Program.Inputs, true)}
 		}
 		if s.OutputSalt != nil {
-			op.OutputCommitment, op.OutputSalt = pub.OutputCommitment, decimal(s.OutputSalt)
+			out.Opening.Output = &SideOpening{Commitment: pub.Output.Commitment, Salt: decimal(s.OutputSalt), Tensors: publicTensors(m.Program, r.Witness, m.Program.Outputs, true)}
 		}
-		out.Opening = &op
+		// what is written must open what is proven
+		if _, err := CheckOpening(pub, out.Opening); err != nil {
+			return nil, fmt.Errorf("the opening does not open the proof's commitments (a bug; nothing written): %w", err)
+		}
+	}
+	if out.Bundle, err = proof.NewBundle(Statement, d.Info.Backend, d.Setup.VKDigest, pub, proofBytes, zkaiVersion); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -407,8 +417,10 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 type Result = proof.Verdict[*Public]
 
 // Verify checks a bundle against a verifying key. expectModel, when set,
-// is the model commitment the caller trusts; the proof must be for it.
-// The result says valid or why not.
+// is the model identity the caller trusts — a weight commitment in
+// canonical decimal, or a public-weights digest "sha256:…" — and the proof
+// must be for it. The result says valid or why not; its Public (set only
+// when valid) holds nothing the proof does not bind.
 func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	res := &Result{}
 	fail := func(format string, args ...any) *Result {
@@ -432,15 +444,12 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err := dec.Decode(&pub); err != nil {
 		return fail("public values: %v", err)
 	}
-	res.Public = &pub
-	if expectModel != "" {
-		if pub.Model.Weights != circuit.Private || pub.Model.Commitment != expectModel {
-			return fail("the proof is for model %q, not the expected %q", pub.Model.Commitment, expectModel)
-		}
-	}
 	vec, err := pub.Vector()
 	if err != nil {
 		return fail("public values: %v", err)
+	}
+	if err := pub.Model.Match(expectModel); err != nil {
+		return fail("%v", err)
 	}
 	vk, err := proof.ReadVK(b.Backend, vkBytes)
 	if err != nil {
@@ -454,8 +463,38 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err := proof.Verify(b.Backend, vk, proofBytes, vec); err != nil {
 		return fail("the proof does not verify: %v", err)
 	}
-	res.Valid, res.Reason = true, "the proof verifies"
+	res.Valid, res.Reason, res.Public = true, "the proof verifies", &pub
 	return res
+}
+
+// Match checks the model against the identity the caller expects ("" for
+// none), comparing commitments as field elements.
+func (m *ModelPublic) Match(expect string) error {
+	switch {
+	case expect == "":
+		return nil
+	case strings.HasPrefix(expect, "sha256:"):
+		if m.Weights != circuit.Public || m.Digest != expect {
+			return fmt.Errorf("the proof is for model %s, not the expected %s", m.Identity(), expect)
+		}
+		return nil
+	}
+	want, err := ParseField(expect)
+	if err != nil {
+		return fmt.Errorf("the expected model is neither a weights digest (sha256:…) nor a commitment: %v", err)
+	}
+	if got, err := ParseField(m.Commitment); m.Weights != circuit.Private || err != nil || got.Cmp(want) != 0 {
+		return fmt.Errorf("the proof is for model %s, not the expected %s", m.Identity(), expect)
+	}
+	return nil
+}
+
+// Identity is the model's identity as shown: its commitment or digest.
+func (m *ModelPublic) Identity() string {
+	if m.Weights == circuit.Public {
+		return m.Digest
+	}
+	return m.Commitment
 }
 
 // ImportKeys takes the keys of another compiled directory — typically the
