@@ -21,6 +21,7 @@ func newVerify() *cobra.Command {
 		expectData          string
 		ledgerDir, logKey   string
 		ledgerState         string
+		srsPaths            []string
 		asJSON              bool
 	)
 	cmd := &cobra.Command{
@@ -40,10 +41,17 @@ every shard, their order, and the data-set root rebuilt from them) and grades
 requires the proof to be for that model; --expect-data takes a data-set or
 answer-key commitment (or its root) and requires an evaluation or a grade to
 be on that set. --ledger additionally requires the model to be a registered
-version in a ledger whose checkpoint is signed by --log-key.`,
+version in a ledger whose checkpoint is signed by --log-key.
+
+A PLONK proof is only as sound as its key's SRS: verify judges that itself,
+never from the file. A PLONK key made from an SRS given with --srs (a public
+ceremony's file you trust; repeatable) is trusted; any other PLONK key gets
+an INSECURE warning on stderr and "insecure_setup" in --json. Only the
+verifying part of the SRS file is read.`,
 		Example: `  zkai verify proof.json --vk mnist/vk
   zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json
-  zkai verify eval.json --vk ev/vk --expect-data digits.commitment.json`,
+  zkai verify eval.json --vk ev/vk --expect-data digits.commitment.json
+  zkai verify proof.json --vk iris/vk --srs ceremony.srs   # a PLONK proof`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if vkPath == "" {
@@ -64,19 +72,27 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 			if err != nil {
 				return err
 			}
+			var trusted []*proof.SRS
+			for _, p := range srsPaths {
+				s, err := proof.ReadSRSVerifyingKey(p)
+				if err != nil {
+					return withHint(err, "give the SRS file of the public ceremony you trust")
+				}
+				trusted = append(trusted, s)
+			}
 			var kind struct{ Format, Statement string }
 			_ = json.Unmarshal(bundle, &kind)
 			var v *verdict
 			switch kind.Statement {
 			case evaluation.Statement:
-				v, err = verifyEvaluation(bundle, vk, expect, expectData)
+				v, err = verifyEvaluation(bundle, vk, expect, expectData, trusted)
 			case grade.Statement:
 				if ledgerDir != "" {
 					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai registry add-dataset")
 				}
-				v, err = verifyGrade(bundle, vk, expect, expectData)
+				v, err = verifyGrade(bundle, vk, expect, expectData, trusted)
 			default:
-				v = verifyInference(bundle, vk, expect)
+				v = verifyInference(bundle, vk, expect, trusted)
 			}
 			if err != nil {
 				return err
@@ -94,6 +110,7 @@ version in a ledger whose checkpoint is signed by --log-key.`,
 	fl.StringVar(&ledgerDir, "ledger", "", "also require the model to be registered in this ledger (with --log-key); prints its lineage")
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
 	fl.StringVar(&ledgerState, "state", "", "with --ledger: file keeping the last checkpoint this verifier trusted; refuse a log that went back or forked since (as zkai ledger follow)")
+	fl.StringArrayVar(&srsPaths, "srs", nil, "PLONK: a public ceremony's SRS file you trust (repeatable); a PLONK key not made from one is flagged insecure")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
 	return cmd
 }
@@ -154,8 +171,8 @@ func (v *verdict) report(cmd *cobra.Command, asJSON bool) error {
 }
 
 // verifyInference is zkai verify on an inference bundle.
-func verifyInference(bundle, vk []byte, expect string) *verdict {
-	r := inference.Verify(bundle, vk, expect)
+func verifyInference(bundle, vk []byte, expect string, trusted []*proof.SRS) *verdict {
+	r := inference.Verify(bundle, vk, expect, trusted...)
 	return &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		if r.Public.Model.Commitment != "" {

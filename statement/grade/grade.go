@@ -258,8 +258,9 @@ type Result = proof.Verdict[*Public]
 
 // Verify checks a grade bundle against a verifying key. expectRoot, when
 // set, is the root of the key commitment the caller trusts: the grade must
-// be against that key.
-func Verify(bundleBytes, vkBytes []byte, expectRoot string) *Result {
+// be against that key. trusted are the PLONK SRSs the caller trusts: a PLONK
+// key not made from one of them is reported insecure.
+func Verify(bundleBytes, vkBytes []byte, expectRoot string, trusted ...*proof.SRS) *Result {
 	res := &Result{}
 	fail := func(err error) *Result {
 		res.Reason = err.Error()
@@ -296,6 +297,7 @@ func Verify(bundleBytes, vkBytes []byte, expectRoot string) *Result {
 	if err != nil {
 		return fail(err)
 	}
+	res.Insecure = proof.UntrustedSetup(b.Backend, vk, trusted)
 	proofBytes, err := b.ProofBytes()
 	if err != nil {
 		return fail(err)

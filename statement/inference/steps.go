@@ -245,8 +245,9 @@ const (
 )
 
 // RunSetup runs the backend's setup for a compiled directory and writes pk
-// and vk. srs is the PLONK SRS from a ceremony; nil generates one locally
-// (insecure: recorded in settings.json and in every bundle).
+// and vk. srs is the PLONK SRS from a ceremony (proof.ReadSRSFile); nil
+// generates one locally (insecure). settings.json records the SRS digest
+// and source; verifiers judge the key themselves (proof.UntrustedSetup).
 func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	d, err := OpenDir(dir)
 	if err != nil {
@@ -262,7 +263,7 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	}
 	si := &SetupInfo{Trust: TrustGroth16}
 	if d.Info.Backend == proof.Plonk {
-		si.Trust = TrustPlonk
+		si.Trust, si.SRSDigest, si.SRSSource = TrustPlonk, keys.SRS.Digest, keys.SRS.Source
 		if keys.Insecure {
 			si.Insecure = "locally generated PLONK SRS: whoever generated it can forge proofs; pass --srs with a ceremony's SRS"
 		}
@@ -408,8 +409,10 @@ type Result = proof.Verdict[*Public]
 
 // Verify checks a bundle against a verifying key. expectModel, when set,
 // is the model commitment the caller trusts; the proof must be for it.
-// The result says valid or why not.
-func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
+// trusted are the PLONK SRSs the caller trusts (ReadSRSVerifyingKey): a
+// PLONK key not made from one of them is reported insecure, whatever the
+// bundle says. The result says valid or why not.
+func Verify(bundleBytes, vkBytes []byte, expectModel string, trusted ...*proof.SRS) *Result {
 	res := &Result{}
 	fail := func(format string, args ...any) *Result {
 		res.Reason = fmt.Sprintf(format, args...)
@@ -446,7 +449,7 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err != nil {
 		return fail("%v", err)
 	}
-	res.Insecure = proof.UntrustedSetup(b.Backend, vk, nil)
+	res.Insecure = proof.UntrustedSetup(b.Backend, vk, trusted)
 	proofBytes, err := b.ProofBytes()
 	if err != nil {
 		return fail("%v", err)
