@@ -2,7 +2,10 @@ package proof
 
 import (
 	"bytes"
+	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -339,4 +342,49 @@ func solve(t *testing.T, rows [][]fr.Element) []fr.Element {
 		d[col] = rows[i][nv]
 	}
 	return d
+}
+
+// BenchmarkSRS reports what checking an SRS costs at setup (the
+// powers-of-τ check, the Lagrange-half check, deriving the Lagrange form
+// instead) and at verification (reading only the verifying part):
+//
+//	go test ./proof -run '^$' -bench SRS -benchtime 3x
+func BenchmarkSRS(b *testing.B) {
+	for _, k := range []int{10, 14} {
+		n := 1 << k
+		c, err := kzgbn254.NewSRS(uint64(n+3), big.NewInt(987654321))
+		if err != nil {
+			b.Fatal(err)
+		}
+		l, err := kzgbn254.ToLagrangeG1(c.Pk.G1[:n])
+		if err != nil {
+			b.Fatal(err)
+		}
+		var file bytes.Buffer
+		if _, err := c.WriteTo(&file); err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(b.TempDir(), "srs")
+		if err := os.WriteFile(path, file.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		for _, bc := range []struct {
+			name string
+			run  func() error
+		}{
+			{"powers-of-tau", func() error { return checkPowersOfTau(c) }},
+			{"lagrange-check", func() error { return checkLagrange(c, l) }},
+			{"lagrange-derive", func() error { _, err := kzgbn254.ToLagrangeG1(c.Pk.G1[:n]); return err }},
+			{"read-for-setup", func() error { _, err := ReadSRSFile(path); return err }},
+			{"read-for-verify", func() error { _, err := ReadSRSVerifyingKey(path); return err }},
+		} {
+			b.Run(fmt.Sprintf("%s/2^%d", bc.name, k), func(b *testing.B) {
+				for range b.N {
+					if err := bc.run(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }

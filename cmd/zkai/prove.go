@@ -130,6 +130,9 @@ and vk; zkai checks both directories hold the same circuit.`,
   zkai setup mnist --keys-from vdir`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if srsPath != "" && keysFrom != "" {
+				return fmt.Errorf("--srs and --keys-from exclude each other")
+			}
 			var srs *proof.SRS
 			if srsPath != "" {
 				var err error
@@ -141,9 +144,6 @@ and vk; zkai checks both directories hold the same circuit.`,
 			var si *inference.SetupInfo
 			var err error
 			if keysFrom != "" {
-				if srsPath != "" {
-					return fmt.Errorf("--srs and --keys-from exclude each other")
-				}
 				si, err = inference.ImportKeys(args[0], keysFrom)
 			} else {
 				stop := spin(cmd, "running setup")

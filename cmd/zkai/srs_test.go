@@ -71,6 +71,14 @@ func TestPlonkSRS(t *testing.T) {
 		t.Fatalf("setup with a forged Lagrange half: exit %d: %s", code, stderr)
 	}
 
+	groth := filepath.Join(tmp, "groth16")
+	if code, _, stderr := runCLI(t, "compile", model, "-o", groth); code != 0 {
+		t.Fatalf("compile: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "setup", groth, "--srs", srs); code != 1 || !strings.Contains(stderr, "whose setup takes none") {
+		t.Fatalf("setup --srs of a groth16 circuit: exit %d: %s", code, stderr)
+	}
+
 	code, stdout, stderr := runCLI(t, "setup", ceremony, "--srs", srs)
 	if code != 0 {
 		t.Fatalf("setup --srs: exit %d: %s", code, stderr)

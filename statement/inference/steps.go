@@ -253,6 +253,9 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if srs != nil && d.Info.Backend != proof.Plonk {
+		return nil, fmt.Errorf("an SRS is for PLONK; %s is compiled for %s, whose setup takes none (compile with --backend plonk, or drop --srs)", dir, d.Info.Backend)
+	}
 	ccs, err := d.ReadCCS()
 	if err != nil {
 		return nil, err
