@@ -12,7 +12,6 @@ import (
 
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/dataset"
-	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/grade"
 )
 
@@ -193,7 +192,7 @@ your own DIR/vk.`,
 
 // verifyGrade is verify for a grade bundle: expectData (a key commitment
 // file or its root) pins the key.
-func verifyGrade(bundle, vk []byte, expectModel, expectData string, trusted []*proof.SRS) (*verdict, error) {
+func verifyGrade(bundle, vk []byte, expectModel, expectData string) (*verdict, error) {
 	if expectModel != "" {
 		return nil, withHint(fmt.Errorf("--expect-model does not apply to a grade (it has no model)"), "pin the answer key with --expect-data C.json")
 	}
@@ -201,7 +200,7 @@ func verifyGrade(bundle, vk []byte, expectModel, expectData string, trusted []*p
 	if err != nil {
 		return nil, err
 	}
-	r := grade.Verify(bundle, vk, root, trusted...)
+	r := grade.Verify(bundle, vk, root)
 	v := &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		fmt.Fprintf(w, "  score %d/%d (%.2f%%) against answer key %s\n", r.Public.Correct, r.Public.N, 100*r.Public.Score, r.Public.KeyRoot)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,5 +147,62 @@ func TestPlonkSRS(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "verify", bundles[ceremony], "--vk", filepath.Join(ceremony, "vk"), "--srs", writeTemp(t, "x.srs", []byte("not an srs"))); code != 1 || !strings.Contains(stderr, "not a BN254 KZG SRS") {
 		t.Fatalf("verify --srs garbage: exit %d: %s", code, stderr)
+	}
+}
+
+// TestPlonkEvaluationSetupJudged: an evaluation file proved with keys from
+// a locally generated SRS is flagged by the verifier itself — with the
+// prover's own insecure_setup word deleted from the file, and with a
+// ceremony SRS the key was not made from passed as trusted.
+func TestPlonkEvaluationSetupJudged(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/models/iris_logreg/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Test struct {
+			X [][]float64 `json:"x"`
+			Y []float64   `json:"y"`
+		} `json:"test"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := json.Marshal(map[string]any{"x": d.Test.X[:8], "y": d.Test.Y[:8]})
+	data := writeTemp(t, "data.json", rows)
+	dir := t.TempDir()
+	c, o, ev, eval := filepath.Join(dir, "c.json"), filepath.Join(dir, "o.json"), filepath.Join(dir, "ev"), filepath.Join(dir, "eval.json")
+	for _, args := range [][]string{
+		{"commit", data, "-o", c, "--opening", o, "--rows-per-leaf", "8"},
+		{"compile", "../../testdata/models/iris_logreg/model.onnx", "-o", ev, "--statement", "evaluation", "--data-commitment", c, "--weights", "public", "--backend", "plonk"},
+		{"setup", ev},
+		{"prove-eval", ev, "--data", data, "--opening", o, "-o", eval},
+	} {
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	var f map[string]any
+	if b, err = os.ReadFile(eval); err != nil || json.Unmarshal(b, &f) != nil {
+		t.Fatalf("%s: %v", eval, err)
+	}
+	delete(f, "insecure_setup")
+	silent, _ := json.Marshal(f)
+	ceremony, err := kzgbn254.NewSRS(1<<8, big.NewInt(42))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srs bytes.Buffer
+	if _, err := ceremony.WriteTo(&srs); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"verify", writeTemp(t, "silent.json", silent), "--vk", filepath.Join(ev, "vk")},
+		{"verify", writeTemp(t, "silent.json", silent), "--vk", filepath.Join(ev, "vk"), "--srs", writeTemp(t, "c.srs", srs.Bytes())},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 0 || !strings.HasPrefix(stdout, "valid") || !strings.Contains(stderr, "INSECURE setup: "+proof.UntrustedPlonkSRS) {
+			t.Errorf("%v: exit %d, %q, %q; want valid and flagged", args, code, stdout, stderr)
+		}
 	}
 }

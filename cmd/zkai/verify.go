@@ -90,7 +90,7 @@ verifying part of the SRS file is read.`,
 				if ledgerDir != "" {
 					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai registry add-dataset")
 				}
-				v, err = verifyGrade(bundle, vk, expect, expectData, trusted)
+				v, err = verifyGrade(bundle, vk, expect, expectData)
 			default:
 				v = verifyInference(bundle, vk, expect, trusted)
 			}

@@ -258,9 +258,8 @@ type Result = proof.Verdict[*Public]
 
 // Verify checks a grade bundle against a verifying key. expectRoot, when
 // set, is the root of the key commitment the caller trusts: the grade must
-// be against that key. trusted are the PLONK SRSs the caller trusts: a PLONK
-// key not made from one of them is reported insecure.
-func Verify(bundleBytes, vkBytes []byte, expectRoot string, trusted ...*proof.SRS) *Result {
+// be against that key.
+func Verify(bundleBytes, vkBytes []byte, expectRoot string) *Result {
 	res := &Result{}
 	fail := func(err error) *Result {
 		res.Reason = err.Error()
@@ -297,7 +296,6 @@ func Verify(bundleBytes, vkBytes []byte, expectRoot string, trusted ...*proof.SR
 	if err != nil {
 		return fail(err)
 	}
-	res.Insecure = proof.UntrustedSetup(b.Backend, vk, trusted)
 	proofBytes, err := b.ProofBytes()
 	if err != nil {
 		return fail(err)
