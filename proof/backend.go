@@ -81,7 +81,7 @@ type Keys struct {
 	SRS *SRS
 }
 
-// Setup runs the backend's setup. For PLONK, srs (ReadSRS) comes from a
+// Setup runs the backend's setup. For PLONK, srs (ReadSRSFile) comes from a
 // public ceremony; nil generates one locally and marks the keys insecure.
 // The Lagrange form PLONK needs is never taken on trust: it is derived from
 // the canonical points, or was checked against them when the SRS was read.

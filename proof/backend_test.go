@@ -97,7 +97,7 @@ func TestPlonkSRSFile(t *testing.T) {
 	if _, err := l.WriteTo(&file); err != nil {
 		t.Fatal(err)
 	}
-	srs, err := ReadSRS(&file)
+	srs, err := parseSRS(file.Bytes(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestPlonkSRSFile(t *testing.T) {
 	if err := Verify(Plonk, keys.VK, pb, []*big.Int{big.NewInt(9)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadSRS(bytes.NewReader([]byte("not an srs"))); err == nil {
+	if _, err := parseSRS([]byte("not an srs"), true); err == nil {
 		t.Fatal("garbage read as an SRS")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/consensys/gnark-crypto/ecc"
@@ -28,7 +27,7 @@ const LocalSRS = "local, insecure: whoever generated it can forge proofs"
 // power-of-two domain (the layout older zkai and gnark's unsafekzg cache
 // write). The Lagrange form decides which circuit a PLONK key encodes, yet a
 // forged one looks like any other list of points, so it is never taken on
-// trust: ReadSRS checks a given one against the canonical points, and Setup
+// trust: ReadSRSFile checks a given one against the canonical points, and Setup
 // derives it from them (kzg.ToLagrangeG1) when none of the right size was
 // given.
 type SRS struct {
@@ -44,10 +43,15 @@ type SRS struct {
 	lagrange []bn254.G1Affine
 }
 
-// Points is the number of canonical G1 points, [τ⁰]G1 … [τⁿ⁻¹]G1.
-func (s *SRS) Points() int { return len(s.canonical.Pk.G1) }
-
-// ReadSRSFile reads and checks a ceremony's SRS file for setup (ReadSRS).
+// ReadSRSFile reads a ceremony's SRS file for setup and refuses it unless
+// its canonical points are successive powers of one τ starting at its
+// [1]G1 and its pairing lines are those of its G2 points; a Lagrange half, when present, must be the
+// Lagrange form of the canonical points. The powers are checked with random
+// linear combinations, e(Σ rᵢ·[τⁱ]G1, [τ]G2) = e(Σ rᵢ·[τⁱ⁺¹]G1, G2), and the
+// Lagrange half likewise: Σ rᵢ·Lᵢ = Σ cⱼ·[τʲ]G1 where c interpolates r
+// over the domain; each fails to notice a wrong point with probability
+// 1/|Fr|. Length prefixes are checked against the data present before
+// decoding, so a corrupt file cannot make the decoder allocate.
 func ReadSRSFile(path string) (*SRS, error) {
 	return readSRSFile(path, true)
 }
@@ -70,23 +74,6 @@ func readSRSFile(path string, points bool) (*SRS, error) {
 	}
 	s.Source = path
 	return s, nil
-}
-
-// ReadSRS reads an SRS file and refuses it unless its canonical points are
-// successive powers of one τ starting at its [1]G1 and its pairing lines are
-// those of its G2 points; a Lagrange half, when present, must be the
-// Lagrange form of the canonical points. The powers are checked with random
-// linear combinations, e(Σ rᵢ·[τⁱ]G1, [τ]G2) = e(Σ rᵢ·[τⁱ⁺¹]G1, G2), and the
-// Lagrange half likewise: Σ rᵢ·Lᵢ = Σ cⱼ·[τʲ]G1 where c interpolates r
-// over the domain; each fails to notice a wrong point with probability
-// 1/|Fr|. Length prefixes are checked against the data present before
-// decoding, so a corrupt file cannot make the decoder allocate.
-func ReadSRS(r io.Reader) (*SRS, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	return parseSRS(data, true)
 }
 
 func parseSRS(data []byte, points bool) (*SRS, error) {

@@ -92,7 +92,7 @@ func TestSRSLagrangeDerived(t *testing.T) {
 	}
 	want[0], want[1] = keyBytes(t, &Keys{PK: gpk, VK: gvk})
 	for _, file := range [][]byte{srsFile(t, c, nil), srsFile(t, c, l), srsFile(t, c, gl)} {
-		srs, err := ReadSRS(bytes.NewReader(file))
+		srs, err := parseSRS(file, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestSRSLagrangeDerived(t *testing.T) {
 
 func mustReadSRS(t *testing.T, file []byte) *SRS {
 	t.Helper()
-	s, err := ReadSRS(bytes.NewReader(file))
+	s, err := parseSRS(file, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,14 +161,14 @@ func TestSRSForged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := clone(c)
 			lag := tc.forge(f)
-			_, err := ReadSRS(bytes.NewReader(srsFile(t, f, lag)))
+			_, err := parseSRS(srsFile(t, f, lag), true)
 			if err == nil || !strings.Contains(err.Error(), tc.reason) {
 				t.Fatalf("got %v; want a refusal saying %q", err, tc.reason)
 			}
 		})
 	}
 	for _, bad := range [][]byte{nil, []byte("not an srs"), srsFile(t, c, nil)[:100], append(srsFile(t, c, l), 0)} {
-		if _, err := ReadSRS(bytes.NewReader(bad)); err == nil {
+		if _, err := parseSRS(bad, true); err == nil {
 			t.Fatalf("%d bytes of garbage read as an SRS", len(bad))
 		}
 	}
@@ -196,7 +196,7 @@ func (c *eqConst) Define(api frontend.API) error {
 // alone makes the keys of a circuit asserting Y = 5 accept a proof of
 // Y = 7 made with the genuine keys of the circuit asserting Y = 7. The test
 // first shows the forgery works when gnark is handed that Lagrange half,
-// then that ReadSRS refuses the file and that keys from its canonical half
+// then that the file is refused and that keys from its canonical half
 // reject the proof.
 func TestSRSForgedCircuit(t *testing.T) {
 	c, _ := ceremonySRS(t)
@@ -235,7 +235,7 @@ func TestSRSForgedCircuit(t *testing.T) {
 	}
 
 	// zkai: the file is refused, and keys from its canonical half reject.
-	if _, err := ReadSRS(bytes.NewReader(srsFile(t, c, forged))); err == nil || !strings.Contains(err.Error(), "not the Lagrange form") {
+	if _, err := parseSRS(srsFile(t, c, forged), true); err == nil || !strings.Contains(err.Error(), "not the Lagrange form") {
 		t.Fatalf("the forged SRS file: got %v; want a refusal", err)
 	}
 	keys5, err := Setup(Plonk, ccs5, srs)
