@@ -47,7 +47,15 @@ func (c *commitCircuitT) Define(api frontend.API) error {
 	for i := range ts {
 		ts[i] = VarTensor{Values: c.Tensors[i], Bits: c.bits[i]}
 	}
-	got, err := commitCircuit(api, c.domain, ts, c.Salt, !c.noRangeCheck)
+	// The checked circuit is the exported CommitCircuit itself, so the
+	// soundness tests and the constraint counts guard what callers use.
+	var got frontend.Variable
+	var err error
+	if c.noRangeCheck {
+		got, err = commitCircuit(api, c.domain, ts, c.Salt, false)
+	} else {
+		got, err = CommitCircuit(api, c.domain, ts, c.Salt)
+	}
 	if err != nil {
 		return err
 	}
@@ -329,6 +337,9 @@ func TestSoundness(t *testing.T) {
 		{"one above, 8-bit", 8, []any{int64(-128), int64(52 - 128), int64(5)}, []any{int64(128), int64(51 - 128), int64(5)}},
 		// 8 bits: lanes (255, 51) vs (−1, 52): value −129 is one below.
 		{"one below, 8-bit", 8, []any{int64(127), int64(51 - 128), int64(5)}, []any{int64(-129), int64(52 - 128), int64(5)}},
+		// 8 bits, two lanes packed into one: lanes (133, 137) vs
+		// (133 + 137·2^8, 0) — the packed element is the same.
+		{"two lanes in one, 8-bit", 8, []any{int64(5), int64(9)}, []any{int64(133 + 137*256 - 128), int64(-128)}},
 		// 17 bits, middle lane: lanes (7, 0, 9) vs (7, 2^17, 8).
 		{"one above, 17-bit middle lane", 17,
 			[]any{int64(7 - 65536), int64(-65536), int64(9 - 65536)},

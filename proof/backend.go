@@ -23,7 +23,6 @@ import (
 	"math/big"
 
 	"github.com/consensys/gnark-crypto/ecc"
-	"github.com/consensys/gnark-crypto/kzg"
 	"github.com/consensys/gnark/backend/groth16"
 	"github.com/consensys/gnark/backend/plonk"
 	"github.com/consensys/gnark/backend/witness"
@@ -31,7 +30,6 @@ import (
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/frontend/cs/r1cs"
 	"github.com/consensys/gnark/frontend/cs/scs"
-	"github.com/consensys/gnark/test/unsafekzg"
 )
 
 // Backend is a proving system.
@@ -79,11 +77,14 @@ type Keys struct {
 	VK      io.WriterTo
 	// Insecure is set when the PLONK SRS was generated locally.
 	Insecure bool
+	// SRS is the PLONK SRS the keys were made from (nil for Groth16).
+	SRS *SRS
 }
 
-// Setup runs the backend's setup. For PLONK, srs (canonical and Lagrange,
-// as read by ReadSRS) comes from a public ceremony; nil generates one
-// locally and marks the keys insecure.
+// Setup runs the backend's setup. For PLONK, srs (ReadSRSFile) comes from a
+// public ceremony; nil generates one locally and marks the keys insecure.
+// The Lagrange form PLONK needs is never taken on trust: it is derived from
+// the canonical points, or was checked against them when the SRS was read.
 func Setup(b Backend, ccs constraint.ConstraintSystem, srs *SRS) (*Keys, error) {
 	switch b {
 	case Groth16:
@@ -95,25 +96,22 @@ func Setup(b Backend, ccs constraint.ConstraintSystem, srs *SRS) (*Keys, error) 
 	case Plonk:
 		insecure := srs == nil
 		if insecure {
-			c, l, err := unsafekzg.NewSRS(ccs)
-			if err != nil {
-				return nil, fmt.Errorf("proof: generating a local SRS: %w", err)
+			var err error
+			if srs, err = localSRS(ccs); err != nil {
+				return nil, err
 			}
-			srs = &SRS{Canonical: c, Lagrange: l}
 		}
-		pk, vk, err := plonk.Setup(ccs, srs.Canonical, srs.Lagrange)
+		canonical, lagrange, err := srs.forDomain(ecc.NextPowerOfTwo(uint64(ccs.GetNbConstraints() + ccs.GetNbPublicVariables())))
+		if err != nil {
+			return nil, err
+		}
+		pk, vk, err := plonk.Setup(ccs, canonical, lagrange)
 		if err != nil {
 			return nil, fmt.Errorf("proof: plonk setup: %w", err)
 		}
-		return &Keys{Backend: b, PK: pk, VK: vk, Insecure: insecure}, nil
+		return &Keys{Backend: b, PK: pk, VK: vk, Insecure: insecure, SRS: srs}, nil
 	}
 	return nil, fmt.Errorf("proof: unknown backend %q", b)
-}
-
-// SRS is a KZG structured reference string for PLONK.
-type SRS struct {
-	Canonical kzg.SRS
-	Lagrange  kzg.SRS
 }
 
 // Prove proves a full assignment and returns the proof bytes and the
@@ -345,32 +343,4 @@ func ReadPK(b Backend, r io.Reader) (io.WriterTo, error) {
 		return nil, fmt.Errorf("proof: reading the proving key: %v", err)
 	}
 	return pk, nil
-}
-
-// ReadSRS reads a PLONK SRS file: the canonical KZG SRS followed by its
-// Lagrange form, both in gnark-crypto's encoding. Each starts with the
-// number of G1 points; it is checked against the data actually present
-// before decoding, so a corrupt file cannot make the decoder allocate.
-func ReadSRS(r io.Reader) (*SRS, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, err
-	}
-	out := &SRS{Canonical: kzg.NewSRS(ecc.BN254), Lagrange: kzg.NewSRS(ecc.BN254)}
-	off := 0
-	for i, srs := range []kzg.SRS{out.Canonical, out.Lagrange} {
-		rest := data[off:]
-		if len(rest) < 4 || 4+32*int64(binary.BigEndian.Uint32(rest)) > int64(len(rest)) {
-			return nil, fmt.Errorf("proof: the SRS file is not a BN254 KZG SRS (part %d of 2 is truncated or corrupt)", i+1)
-		}
-		n, err := srs.ReadFrom(bytes.NewReader(rest))
-		if err != nil {
-			return nil, fmt.Errorf("proof: reading the SRS (part %d of 2): %v", i+1, err)
-		}
-		off += int(n)
-	}
-	if off != len(data) {
-		return nil, fmt.Errorf("proof: the SRS file has %d trailing bytes", len(data)-off)
-	}
-	return out, nil
 }

@@ -37,15 +37,15 @@ const BundleFormat = "zkai-bundle/2"
 // A bundle's identity is (vk_digest, digest of the public values): Groth16
 // proofs can be re-randomised, so the proof bytes are not an identity.
 type Bundle struct {
-	Format        string          `json:"format"`
-	ZkaiVersion   string          `json:"zkai_version"`
-	GnarkVersion  string          `json:"gnark_version"`
-	Statement     string          `json:"statement"`
-	Backend       Backend         `json:"backend"`
-	Curve         string          `json:"curve"`
-	VKDigest      string          `json:"vk_digest"`
-	Public        json.RawMessage `json:"public"`
-	Proof         string          `json:"proof"`
+	Format       string          `json:"format"`
+	ZkaiVersion  string          `json:"zkai_version"`
+	GnarkVersion string          `json:"gnark_version"`
+	Statement    string          `json:"statement"`
+	Backend      Backend         `json:"backend"`
+	Curve        string          `json:"curve"`
+	VKDigest     string          `json:"vk_digest"`
+	Public       json.RawMessage `json:"public"`
+	Proof        string          `json:"proof"`
 }
 
 // MaxBundleBytes bounds a bundle read from an untrusted source.

@@ -3,7 +3,6 @@ package proof
 import (
 	"io"
 
-	kzgbn254 "github.com/consensys/gnark-crypto/ecc/bn254/kzg"
 	plonkbn254 "github.com/consensys/gnark/backend/plonk/bn254"
 )
 
@@ -15,10 +14,11 @@ const (
 // UntrustedSetup is the verifier's own judgement of a verifying key's
 // setup: "" when nothing known about the key says it can be forged, or the
 // reason it can. It looks only at the key and at what the verifier trusts,
-// never at a bundle. A PLONK key is trusted when its KZG part is that of
-// one of the trusted SRSs (a public ceremony's); a Groth16 key cannot show
-// who ran its setup — the verifier knows whether it ran it (or a ceremony
-// did), so it is not judged here.
+// never at a bundle. A PLONK key is trusted when its KZG part — [1]G1,
+// [1]G2, [τ]G2 and the precomputed pairing lines its verifier actually
+// uses — is exactly that of one of the trusted SRSs (a public ceremony's);
+// a Groth16 key cannot show who ran its setup — the verifier knows whether
+// it ran it (or a ceremony did), so it is not judged here.
 func UntrustedSetup(b Backend, vk io.WriterTo, trusted []*SRS) string {
 	if b != Plonk {
 		return ""
@@ -28,8 +28,7 @@ func UntrustedSetup(b Backend, vk io.WriterTo, trusted []*SRS) string {
 		return UntrustedPlonkSRS
 	}
 	for _, s := range trusted {
-		c, ok := s.Canonical.(*kzgbn254.SRS)
-		if ok && c.Vk.G1.Equal(&pv.Kzg.G1) && c.Vk.G2[0].Equal(&pv.Kzg.G2[0]) && c.Vk.G2[1].Equal(&pv.Kzg.G2[1]) {
+		if pv.Kzg == s.canonical.Vk {
 			return ""
 		}
 	}

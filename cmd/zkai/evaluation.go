@@ -156,12 +156,12 @@ func printAggregate(w io.Writer, a *evaluation.Aggregate) {
 }
 
 // verifyEvaluation is zkai verify on a zkai-evaluation/1 file.
-func verifyEvaluation(file, vk []byte, expectModel, expectData string) (*verdict, error) {
+func verifyEvaluation(file, vk []byte, expectModel, expectData string, trusted []*proof.SRS) (*verdict, error) {
 	root, err := expectedData(expectData)
 	if err != nil {
 		return nil, err
 	}
-	r := evaluation.Verify(file, vk, root, expectModel)
+	r := evaluation.Verify(file, vk, root, expectModel, trusted...)
 	return &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		printAggregate(w, r.Public)

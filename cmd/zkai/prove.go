@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -118,8 +117,11 @@ Trust: a Groth16 setup's randomness lets whoever ran it forge proofs, so a
 single-party setup is only meaningful when the VERIFIER runs it (the circuit
 holds no secrets, so the verifier can compile the model and run setup itself)
 or when it is replaced by a multi-party ceremony. PLONK needs a universal SRS
-from a public ceremony (--srs FILE); without one a local SRS is generated and
-every bundle is marked insecure.
+from a public ceremony (--srs FILE: its canonical half, [τⁱ]G1 and [1]G2,
+[τ]G2, checked to be powers of one τ; a Lagrange half after it is checked,
+never trusted, and derived when absent); without one a local SRS is
+generated, and verifiers flag its keys as insecure unless they trust it.
+settings.json records the SRS digest and source.
 
 --keys-from VDIR takes the keys of the verifier's own directory instead:
 the verifier compiles the architecture with the prover's settings.json (the
@@ -131,24 +133,20 @@ and vk; zkai checks both directories hold the same circuit.`,
   zkai setup mnist --keys-from vdir`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if srsPath != "" && keysFrom != "" {
+				return fmt.Errorf("--srs and --keys-from exclude each other")
+			}
 			var srs *proof.SRS
 			if srsPath != "" {
-				f, err := os.Open(srsPath)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if srs, err = proof.ReadSRS(bufio.NewReader(f)); err != nil {
-					return err
+				var err error
+				if srs, err = proof.ReadSRSFile(srsPath); err != nil {
+					return withHint(err, "give the SRS file a public ceremony published (gnark-crypto encoding of its canonical half)")
 				}
 			}
 			start := time.Now()
 			var si *inference.SetupInfo
 			var err error
 			if keysFrom != "" {
-				if srsPath != "" {
-					return fmt.Errorf("--srs and --keys-from exclude each other")
-				}
 				si, err = inference.ImportKeys(args[0], keysFrom)
 			} else {
 				stop := spin(cmd, "running setup")
@@ -161,6 +159,9 @@ and vk; zkai checks both directories hold the same circuit.`,
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "setup done in %v: %s/pk, %s/vk\n", time.Since(start).Round(time.Millisecond), args[0], args[0])
 			fmt.Fprintf(w, "  vk %s\n  pk %s\n", si.VKDigest, si.PKDigest)
+			if si.SRSDigest != "" {
+				fmt.Fprintf(w, "  srs %s (%s)\n", si.SRSDigest, si.SRSSource)
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", si.Trust)
 			if si.Insecure != "" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: INSECURE: %s\n", si.Insecure)
@@ -173,7 +174,7 @@ and vk; zkai checks both directories hold the same circuit.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&srsPath, "srs", "", "PLONK: the KZG SRS of a public ceremony (canonical then Lagrange, gnark-crypto encoding)")
+	cmd.Flags().StringVar(&srsPath, "srs", "", "PLONK: the KZG SRS of a public ceremony (gnark-crypto encoding of its canonical half; a Lagrange half after it is checked)")
 	cmd.Flags().StringVar(&keysFrom, "keys-from", "", "take pk and vk from the verifier's compiled directory")
 	return cmd
 }

@@ -22,6 +22,7 @@ func newVerify() *cobra.Command {
 		expectData, opening string
 		ledgerDir, logKey   string
 		ledgerState, origin string
+		srsPaths            []string
 		asJSON              bool
 	)
 	cmd := &cobra.Command{
@@ -53,10 +54,17 @@ shows the opened values.
 Everything printed is proven: values and commitments are public inputs, and
 names, shapes, scales, widths, visibility and a public-weights model's digest
 are bound through the layout digest. The bundle's zkai_version and
-gnark_version are informational and not shown.`,
+gnark_version are informational and not shown.
+
+A PLONK proof is only as sound as its key's SRS: verify judges that itself,
+never from the file. A PLONK key made from an SRS given with --srs (a public
+ceremony's file you trust; repeatable) is trusted; any other PLONK key gets
+an INSECURE warning on stderr and "insecure_setup" in --json. Only the
+verifying part of the SRS file is read.`,
 		Example: `  zkai verify proof.json --vk mnist/vk
   zkai verify proof.json --vk mnist/vk --expect-model mnist/model.commitment.json --json
-  zkai verify eval.json --vk ev/vk --expect-data digits.commitment.json`,
+  zkai verify eval.json --vk ev/vk --expect-data digits.commitment.json
+  zkai verify proof.json --vk iris/vk --srs ceremony.srs   # a PLONK proof`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if vkPath == "" {
@@ -77,6 +85,14 @@ gnark_version are informational and not shown.`,
 			if err != nil {
 				return err
 			}
+			var trusted []*proof.SRS
+			for _, p := range srsPaths {
+				s, err := proof.ReadSRSVerifyingKey(p)
+				if err != nil {
+					return withHint(err, "give the SRS file of the public ceremony you trust")
+				}
+				trusted = append(trusted, s)
+			}
 			var kind struct{ Format, Statement string }
 			_ = json.Unmarshal(bundle, &kind)
 			if opening != "" && (kind.Statement == evaluation.Statement || kind.Statement == grade.Statement) {
@@ -85,7 +101,7 @@ gnark_version are informational and not shown.`,
 			var v *verdict
 			switch kind.Statement {
 			case evaluation.Statement:
-				v, err = verifyEvaluation(bundle, vk, expect, expectData)
+				v, err = verifyEvaluation(bundle, vk, expect, expectData, trusted)
 			case grade.Statement:
 				if ledgerDir != "" {
 					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai registry add-dataset")
@@ -96,7 +112,7 @@ gnark_version are informational and not shown.`,
 					return withHint(fmt.Errorf("--expect-data does not apply to an inference bundle: an inference is about no data set"),
 						"drop --expect-data; pin the model with --expect-model")
 				}
-				v, err = verifyInference(bundle, vk, expect, opening)
+				v, err = verifyInference(bundle, vk, expect, opening, trusted)
 			}
 			if err != nil {
 				return err
@@ -116,6 +132,7 @@ gnark_version are informational and not shown.`,
 	fl.StringVar(&logKey, "log-key", "", "the ledger's verifier key you trust (name+hash+key, or a file holding it)")
 	fl.StringVar(&origin, "log-origin", "", "with --ledger: the ledger's checkpoint origin you trust (else the one the log names, pinned by --state after first use)")
 	fl.StringVar(&ledgerState, "state", "", "with --ledger: file keeping the last checkpoint this verifier trusted; refuse a log that went back or forked since (as zkai ledger follow)")
+	fl.StringArrayVar(&srsPaths, "srs", nil, "PLONK: a public ceremony's SRS file you trust (repeatable); a PLONK key not made from one is flagged insecure")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
 	return cmd
 }
@@ -177,7 +194,7 @@ func (v *verdict) report(cmd *cobra.Command, asJSON bool) error {
 
 // verifyInference is zkai verify on an inference bundle; openingPath, when
 // set, is an opening of its hashed values to check and show.
-func verifyInference(bundle, vk []byte, expect, openingPath string) (*verdict, error) {
+func verifyInference(bundle, vk []byte, expect, openingPath string, trusted []*proof.SRS) (*verdict, error) {
 	var op *inference.Opening
 	if openingPath != "" {
 		b, err := readBounded(openingPath, proof.MaxBundleBytes)
@@ -189,7 +206,7 @@ func verifyInference(bundle, vk []byte, expect, openingPath string) (*verdict, e
 			return nil, fmt.Errorf("%s is not an inference opening: %v", openingPath, err)
 		}
 	}
-	r := inference.Verify(bundle, vk, expect)
+	r := inference.Verify(bundle, vk, expect, trusted...)
 	v := &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure}
 	shown := r.Public
 	if r.Valid && op != nil {

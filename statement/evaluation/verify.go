@@ -136,8 +136,9 @@ type Result = proof.Verdict[*Aggregate]
 // proof, the shards' order and coverage, the data-set root rebuilt from
 // their leaves, and the claimed figure. expectData (a root) and
 // expectModel (a weight commitment), when set, must be what the proofs are
-// about.
-func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
+// about. Whether the setup is insecure is judged from the key and the
+// trusted PLONK SRSs (proof.UntrustedSetup), never from the file.
+func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted ...*proof.SRS) *Result {
 	res := &Result{Statement: Statement}
 	fail := func(format string, args ...any) *Result {
 		res.Reason = fmt.Sprintf(format, args...)
@@ -149,7 +150,7 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 	if err := dec.Decode(&f); err != nil {
 		return fail("not an evaluation file: %v", err)
 	}
-	res.VKDigest, res.Insecure, res.Public = f.VKDigest, f.InsecureSetup, &f.Public
+	res.VKDigest, res.Public = f.VKDigest, &f.Public
 	if f.Format != Format || f.Statement != Statement {
 		return fail("format %q statement %q; want %q %q", f.Format, f.Statement, Format, Statement)
 	}
@@ -197,6 +198,7 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string) *Result {
 	if err != nil {
 		return fail("%v", err)
 	}
+	res.Insecure = proof.UntrustedSetup(f.Shards[0].Backend, vk, trusted)
 	var leaves []*big.Int
 	total := new(big.Int)
 	prevOut := ""

@@ -75,6 +75,11 @@ type SetupInfo struct {
 	// Insecure is set when the setup can be forged by its runner in a way
 	// no verifier can accept (a locally generated PLONK SRS).
 	Insecure string `json:"insecure,omitempty"`
+	// SRSDigest and SRSSource identify the PLONK SRS the keys were made
+	// from: the sha256 of its canonical half, and the file it was read from
+	// or proof.LocalSRS.
+	SRSDigest string `json:"srs_digest,omitempty"`
+	SRSSource string `json:"srs_source,omitempty"`
 }
 
 // ModelCommitment is model.commitment.json: public, the model's identity.

@@ -255,12 +255,16 @@ const (
 )
 
 // RunSetup runs the backend's setup for a compiled directory and writes pk
-// and vk. srs is the PLONK SRS from a ceremony; nil generates one locally
-// (insecure: recorded in settings.json and in every bundle).
+// and vk. srs is the PLONK SRS from a ceremony (proof.ReadSRSFile); nil
+// generates one locally (insecure). settings.json records the SRS digest
+// and source; verifiers judge the key themselves (proof.UntrustedSetup).
 func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	d, err := OpenDir(dir)
 	if err != nil {
 		return nil, err
+	}
+	if srs != nil && d.Info.Backend != proof.Plonk {
+		return nil, fmt.Errorf("an SRS is for PLONK; %s is compiled for %s, whose setup takes none (compile with --backend plonk, or drop --srs)", dir, d.Info.Backend)
 	}
 	ccs, err := d.ReadCCS()
 	if err != nil {
@@ -272,7 +276,7 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 	}
 	si := &SetupInfo{Trust: TrustGroth16}
 	if d.Info.Backend == proof.Plonk {
-		si.Trust = TrustPlonk
+		si.Trust, si.SRSDigest, si.SRSSource = TrustPlonk, keys.SRS.Digest, keys.SRS.Source
 		if keys.Insecure {
 			si.Insecure = "locally generated PLONK SRS: whoever generated it can forge proofs; pass --srs with a ceremony's SRS"
 		}
@@ -420,8 +424,10 @@ type Result = proof.Verdict[*Public]
 // is the model identity the caller trusts — a weight commitment in
 // canonical decimal, or a public-weights digest "sha256:…" — and the proof
 // must be for it. The result says valid or why not; its Public (set only
-// when valid) holds nothing the proof does not bind.
-func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
+// when valid) holds nothing the proof does not bind. trusted are the PLONK
+// SRSs the caller trusts (proof.ReadSRSVerifyingKey): a PLONK key not made
+// from one of them is reported insecure, whatever the bundle says.
+func Verify(bundleBytes, vkBytes []byte, expectModel string, trusted ...*proof.SRS) *Result {
 	res := &Result{}
 	fail := func(format string, args ...any) *Result {
 		res.Reason = fmt.Sprintf(format, args...)
@@ -455,7 +461,7 @@ func Verify(bundleBytes, vkBytes []byte, expectModel string) *Result {
 	if err != nil {
 		return fail("%v", err)
 	}
-	res.Insecure = proof.UntrustedSetup(b.Backend, vk, nil)
+	res.Insecure = proof.UntrustedSetup(b.Backend, vk, trusted)
 	proofBytes, err := b.ProofBytes()
 	if err != nil {
 		return fail("%v", err)
