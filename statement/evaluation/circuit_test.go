@@ -9,6 +9,7 @@ import (
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/test"
 
+	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/engine"
 )
@@ -52,7 +53,10 @@ func TestCircuitSoundness(t *testing.T) {
 				n := 5
 				in.AtLeast = &n
 			}
-			spec := in.spec("public")
+			spec, err := in.spec(modelClaim(m.Program, circuit.Public))
+			if err != nil {
+				t.Fatal(err)
+			}
 			good := func() *Circuit {
 				scores, err := scoreRows(m.Program, d, &spec)
 				if err != nil {

@@ -96,7 +96,7 @@ func TestExactAccuracy(t *testing.T) {
 	if len(f.proven.File.Shards) != 3 || *pub.Accuracy != rep.FixedAccuracy || *pub.Correct != int(rep.FixedAccuracy*40+0.5) {
 		t.Fatalf("proved %d/%d in %d shards; zkai eval says %v", *pub.Correct, pub.N, len(f.proven.File.Shards), rep.FixedAccuracy)
 	}
-	if r := Verify(f.file, f.vk, f.data.Root, pub.Model.Commitment); !r.Valid {
+	if r := Verify(f.file, f.vk, Expect{Data: f.data, Model: pub.Model.Commitment}); !r.Valid {
 		t.Fatalf("honest evaluation rejected: %s", r.Reason)
 	}
 	tamper(t, f, false)
@@ -110,7 +110,7 @@ func TestThresholdAccuracy(t *testing.T) {
 	if pub.Correct != nil || pub.Accuracy != nil || *pub.AtLeast != 20 || strings.Contains(string(f.file), `"correct":`) {
 		t.Fatalf("threshold form leaks or misstates: %s", f.file)
 	}
-	if r := Verify(f.file, f.vk, "", ""); !r.Valid {
+	if r := Verify(f.file, f.vk, Expect{}); !r.Valid {
 		t.Fatalf("honest evaluation rejected: %s", r.Reason)
 	}
 	tamper(t, f, true)
@@ -214,7 +214,7 @@ func tamper(t *testing.T, f *fixture, threshold bool) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if r := Verify(c.file, f.vk, "", ""); r.Valid {
+			if r := Verify(c.file, f.vk, Expect{}); r.Valid {
 				t.Fatal("accepted")
 			} else {
 				t.Log(r.Reason)
@@ -224,12 +224,12 @@ func tamper(t *testing.T, f *fixture, threshold bool) {
 	t.Run("another vk", func(t *testing.T) {
 		vk := append([]byte(nil), f.vk...)
 		vk[len(vk)/2] ^= 1
-		if r := Verify(f.file, vk, "", ""); r.Valid {
+		if r := Verify(f.file, vk, Expect{}); r.Valid {
 			t.Fatal("accepted")
 		}
 	})
 	t.Run("unexpected data set", func(t *testing.T) {
-		if r := Verify(f.file, f.vk, other.Root, ""); r.Valid {
+		if r := Verify(f.file, f.vk, Expect{DataRoot: other.Root}); r.Valid {
 			t.Fatal("accepted")
 		}
 	})
@@ -327,7 +327,7 @@ func TestRescaledData(t *testing.T) {
 	}
 	file, _ := json.Marshal(p.File)
 	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
-	if r := Verify(file, vk, c.Root, ""); !r.Valid {
+	if r := Verify(file, vk, Expect{DataRoot: c.Root}); !r.Valid {
 		t.Fatal(r.Reason)
 	}
 	m, err := engine.Open(digitsModel, engine.Options{SettingsFile: filepath.Join(dir, inference.SettingsFile)})
@@ -380,7 +380,10 @@ func TestMSE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := ed.Eval.spec(circuit.Private)
+	spec, err := ed.Eval.spec(ModelClaim{Weights: circuit.Private})
+	if err != nil {
+		t.Fatal(err)
+	}
 	outScale := m.Program.Tensors[m.Program.Outputs[0]].Scale
 	var want float64
 	for i, row := range d.X {
@@ -398,7 +401,7 @@ func TestMSE(t *testing.T) {
 	}
 	file, _ := json.Marshal(p.File)
 	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
-	if r := Verify(file, vk, c.Root, ""); !r.Valid {
+	if r := Verify(file, vk, Expect{DataRoot: c.Root}); !r.Valid {
 		t.Fatal(r.Reason)
 	}
 	edit := func(fn func(ef *File)) []byte {
@@ -440,7 +443,7 @@ func TestMSE(t *testing.T) {
 		}),
 		"an accuracy claimed instead": edit(func(ef *File) { ef.Public.Metric = MetricAccuracy }),
 	} {
-		if r := Verify(b, vk, "", ""); r.Valid {
+		if r := Verify(b, vk, Expect{}); r.Valid {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -461,7 +464,7 @@ func TestMSE(t *testing.T) {
 	}
 	tf, _ := json.Marshal(pt.File)
 	tvk, _ := os.ReadFile(filepath.Join(tdir, inference.VKFile))
-	if r := Verify(tf, tvk, ct.Root, ""); !r.Valid || *r.Public.MSE < 1 {
+	if r := Verify(tf, tvk, Expect{DataRoot: ct.Root}); !r.Valid || *r.Public.MSE < 1 {
 		t.Fatalf("mse against targets -1.5..3: %v %s", *r.Public.MSE, r.Reason)
 	}
 	// a classifier's accuracy on fractional labels makes no sense
