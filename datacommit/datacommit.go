@@ -273,14 +273,14 @@ func (c *Commitment) RootInt() (*big.Int, error) { return fieldElement(c.Root, "
 // to be the same in every field, not just in its root.
 func (c *Commitment) Diff(o *Commitment) string {
 	switch {
+	case c.Root != o.Root:
+		return "root"
 	case c.Format != o.Format:
 		return "format"
 	case c.Construction != o.Construction:
 		return "construction"
 	case c.Name != o.Name:
 		return "name"
-	case c.Root != o.Root:
-		return "root"
 	case c.Rows != o.Rows:
 		return "rows"
 	case c.RowsPerLeaf != o.RowsPerLeaf:

@@ -85,6 +85,7 @@ func TestCircuitSoundness(t *testing.T) {
 				"a leaf":             func(a *Circuit) { a.Leaves[1] = new(big.Int).Add(a.Leaves[1].(*big.Int), big.NewInt(1)) },
 				"a salt":             func(a *Circuit) { a.Salts[0] = big.NewInt(1) },
 				"a real row dropped": func(a *Circuit) { a.Rows = 6 },
+				"another layout":     func(a *Circuit) { a.Layout = new(big.Int).Add(spec.Layout, big.NewInt(1)) },
 			}
 			if threshold {
 				edits["threshold above the count"] = func(a *Circuit) { a.Count[countAtLeast] = 8 }

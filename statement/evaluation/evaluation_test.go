@@ -52,21 +52,28 @@ type fixture struct {
 // options, runs setup and proves.
 func setUp(t testing.TB, n, perLeaf int, opt Options) *fixture {
 	t.Helper()
-	f := &fixture{dir: t.TempDir(), set: subset(t, n)}
-	d, err := datacommit.FromSet(f.set, datacommit.Options{Scale: -1, RowsPerLeaf: perLeaf})
+	return setUpSet(t, digitsModel, subset(t, n), perLeaf, opt)
+}
+
+// setUpSet commits set in leaves of perLeaf, compiles model with the
+// options, runs setup and proves.
+func setUpSet(t testing.TB, model string, set *dataset.Set, perLeaf int, opt Options) *fixture {
+	t.Helper()
+	f := &fixture{dir: t.TempDir(), set: set}
+	d, err := datacommit.FromSet(f.set, datacommit.Options{Scale: -1, LabelScale: -1, RowsPerLeaf: perLeaf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.data, f.opening, err = datacommit.New(d, "digits"); err != nil {
+	if f.data, f.opening, err = datacommit.New(d, "test-set"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Compile(digitsModel, engine.Options{}, f.data, opt, f.dir); err != nil {
+	if _, err := Compile(model, engine.Options{}, f.data, opt, f.dir); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := inference.RunSetup(f.dir, nil); err != nil {
 		t.Fatal(err)
 	}
-	if f.proven, err = Prove(f.dir, subset(t, n), f.opening, "test", nil); err != nil {
+	if f.proven, err = Prove(f.dir, f.set, f.opening, "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.file, err = json.Marshal(f.proven.File); err != nil {

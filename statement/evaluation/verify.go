@@ -246,7 +246,7 @@ func Verify(fileBytes, vkBytes []byte, e Expect) *Result {
 	}
 	if e.Data != nil {
 		if d := e.Data.Diff(&agg.Data); d != "" {
-			return fail("the evaluation is on data set %s, not the expected %s (their %s differ)", agg.DataRoot, e.Data.Root, d)
+			return fail("the evaluation is on data set %s, not the expected %s (they differ in %s)", agg.DataRoot, e.Data.Root, d)
 		}
 	}
 	if e.DataRoot != "" && agg.DataRoot != e.DataRoot {
@@ -335,7 +335,10 @@ func Verify(fileBytes, vkBytes []byte, e Expect) *Result {
 			if c.First != (k == 0) || c.Final != (k == len(f.Shards)-1) || c.AtLeast != *agg.AtLeast {
 				return fail("shard %d: the count chain's first/final flags or threshold are wrong", k)
 			}
-			if k == 0 && c.In != "0" || k > 0 && c.In != prevOut {
+			if k == 0 && c.In != "0" {
+				return fail("shard 0 starts the count from commitment %s, not from \"0\"", c.In)
+			}
+			if k > 0 && c.In != prevOut {
 				return fail("shard %d does not continue the count committed by shard %d", k, k-1)
 			}
 			prevOut = c.Out
