@@ -67,11 +67,18 @@ func editFile(t *testing.T, file []byte, edit func(ef *File)) []byte {
 // count slots start as an honest chain from a stand-in predecessor salt.
 func forgeShard(t *testing.T, f *fixture, ef *File, k int, edit func(a *Circuit, sp *ShardPublic)) {
 	t.Helper()
+	forgeShardOn(t, f, f.data, f.set, f.opening, ef, k, edit)
+}
+
+// forgeShardOn is forgeShard over the rows of another committed set (of
+// the same shape).
+func forgeShardOn(t *testing.T, f *fixture, c *datacommit.Commitment, set *dataset.Set, o *datacommit.Opening, ef *File, k int, edit func(a *Circuit, sp *ShardPublic)) {
+	t.Helper()
 	d, err := Open(f.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, salts, err := datacommit.Match(&d.Eval.Data, f.opening, f.set, nil)
+	data, salts, err := datacommit.Match(c, o, set, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +98,22 @@ func forgeShard(t *testing.T, f *fixture, ef *File, k int, edit func(a *Circuit,
 	a, sp, err := assignShard(p, data, salts, scores, &spec, &d.Eval, k)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if spec.PrivateWeights {
+		var mo inference.ModelOpening
+		if err := inference.ReadJSON(d.File(inference.OpeningFile), &mo); err != nil {
+			t.Fatal(err)
+		}
+		salt, err := inference.ParseField(mo.Salt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mw, err := newModelWitness(p, salt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mw.assign(a)
+		sp.Model = mw.commitment.String()
 	}
 	if spec.Threshold {
 		before := int64(0)
@@ -172,7 +195,35 @@ func TestVerifyConsistencyChecks(t *testing.T) {
 	renamed := *f.data
 	renamed.Name = "renamed"
 	thr := irisFixture(t, Options{Weights: circuit.Public, AtLeast: ptr(0.5)})
+	// rows of the prover's choosing (row 0 with its true label), proven
+	// under the committed layout, and the claim their count
+	chosen := irisSet(t)
+	chosen.Y[0] = float64((int(chosen.Y[0]) + 2) % 3)
+	cd, err := datacommit.FromSet(chosen, datacommit.Options{Scale: -1, LabelScale: -1, RowsPerLeaf: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, co, err := datacommit.New(cd, "chosen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRows := editFile(t, f.file, func(ef *File) {
+		forgeShardOn(t, f, cc, chosen, co, ef, 0, func(*Circuit, *ShardPublic) {})
+		n := 0
+		for k := range ef.Shards {
+			shardPublic(t, ef, k, func(sp *ShardPublic) { n += int(*sp.Correct) })
+		}
+		acc := float64(n) / float64(ef.Public.N)
+		ef.Public.Correct, ef.Public.Accuracy = &n, &acc
+	})
 	checkForged(t, []forged{
+		{name: "rows not the committed ones", want: "the shards' rows are not the committed data set", vk: f.vk, file: otherRows},
+		{name: "a count the shards do not prove", want: "the claimed figure does not match the proven one", vk: f.vk,
+			file: editFile(t, f.file, func(ef *File) {
+				n := *ef.Public.Correct + 1
+				acc := float64(n) / float64(ef.Public.N)
+				ef.Public.Correct, ef.Public.Accuracy = &n, &acc
+			})},
 		// 5 of 6 shown as 5 of 5: the claim's n must be the committed row count
 		{name: "n below the committed rows", want: "row count n = 5 is not its data commitment's 6 rows", vk: f.vk,
 			file: editFile(t, f.file, func(ef *File) {
