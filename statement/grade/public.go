@@ -21,8 +21,10 @@ import (
 //	}
 //
 // Nothing here is taken on trust: Vector recomputes the answers digest from
-// the answers and the key root from the leaves and the shape, and requires
-// n, correct and score to be the proven figures.
+// the answers and the key root from the leaves and the shape, requires n,
+// correct and score to be the proven figures, and puts the layout digest of
+// the key shape first (LayoutDigest), so the proof binds the shape shown.
+// The envelope's zkai_version and gnark_version are informational.
 type Public struct {
 	KeyRoot       string   `json:"key_root"`
 	Key           KeyShape `json:"key"`
