@@ -22,11 +22,11 @@ import (
 	"math"
 	"math/big"
 	"os"
-
-	"github.com/consensys/gnark-crypto/ecc/bn254/fr"
+	"slices"
 
 	"github.com/zkai-dev/zkai/commit"
 	"github.com/zkai-dev/zkai/dataset"
+	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/quant"
 )
 
@@ -268,6 +268,39 @@ func (c *Commitment) Shape() commit.DataShape {
 // RootInt is the root as a field element.
 func (c *Commitment) RootInt() (*big.Int, error) { return fieldElement(c.Root, "root") }
 
+// Diff names the first field in which o differs from c ("" when none
+// does): a verifier holding a commitment it trusts requires a proof's copy
+// to be the same in every field, not just in its root.
+func (c *Commitment) Diff(o *Commitment) string {
+	switch {
+	case c.Root != o.Root:
+		return "root"
+	case c.Format != o.Format:
+		return "format"
+	case c.Construction != o.Construction:
+		return "construction"
+	case c.Name != o.Name:
+		return "name"
+	case c.Rows != o.Rows:
+		return "rows"
+	case c.RowsPerLeaf != o.RowsPerLeaf:
+		return "rows_per_leaf"
+	case !slices.Equal(c.Columns, o.Columns):
+		return "columns"
+	case c.Label != o.Label:
+		return "label"
+	case c.Scale != o.Scale:
+		return "scale"
+	case c.LabelScale != o.LabelScale:
+		return "label_scale"
+	case c.FeatureBits != o.FeatureBits:
+		return "feature_bits"
+	case c.LabelBits != o.LabelBits:
+		return "label_bits"
+	}
+	return ""
+}
+
 // Validate checks a commitment file's fields.
 func (c *Commitment) Validate() error {
 	if c.Format != CommitmentFormat {
@@ -310,9 +343,9 @@ func (o *Opening) SaltsFor(c *Commitment) ([]*big.Int, error) {
 }
 
 func fieldElement(s, what string) (*big.Int, error) {
-	v, ok := new(big.Int).SetString(s, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(fr.Modulus()) >= 0 {
-		return nil, fmt.Errorf("%s %q is not a field element in decimal", what, s)
+	v, err := proof.ParseField(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return v, nil
 }

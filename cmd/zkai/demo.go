@@ -209,7 +209,7 @@ func demoEvaluation(model, dir string, samples []demoSample, step func(string, .
 	if err != nil {
 		return err
 	}
-	r := evaluation.Verify(file, vk, c.Root, "")
+	r := evaluation.Verify(file, vk, evaluation.Expect{Data: c})
 	if !r.Valid {
 		return fmt.Errorf("the demo's evaluation does not verify: %s", r.Reason)
 	}

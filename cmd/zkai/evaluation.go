@@ -62,6 +62,8 @@ func compileEvaluation(cmd *cobra.Command, model, out string, eopt engine.Option
 		c.Constraints, c.Info.Shards, c.Info.RowsPerShard, b, weights)
 	if c.Commitment != nil {
 		fmt.Fprintf(w, "  model commitment %s\n", c.Commitment.Commitment)
+	} else {
+		fmt.Fprintf(w, "  model: public weights %s (zkai verify --expect-model takes it)\n", c.WeightsDigest)
 	}
 	fmt.Fprintf(w, "next: zkai setup %s, then zkai prove-eval %s --data DATA --opening OPENING.json -o EVAL.json\n", out, out)
 	return nil
@@ -81,7 +83,7 @@ it classifies correctly — or, compiled with --at-least, only that the accuracy
 reaches the threshold. DATA and OPENING must be the committed set and its
 opening (zkai commit): any other data are refused before proving.
 
-EVAL.json (zkai-evaluation/1) holds the claim and one proof per shard; check
+EVAL.json (zkai-evaluation/2) holds the claim and one proof per shard; check
 it with zkai verify EVAL.json --vk DIR/vk. It reveals the data-set root, the
 row count and the figure — no row, no label, and with private weights no
 weight.`,
@@ -148,39 +150,40 @@ func printAggregate(w io.Writer, a *evaluation.Aggregate) {
 		fmt.Fprintf(w, "  accuracy ≥ %.4f (at least %d of %d rows; the exact figure stays hidden)\n", *a.AccuracyAtLeast, *a.AtLeast, a.N)
 	}
 	fmt.Fprintf(w, "  data set root %s\n", a.DataRoot)
-	if a.Model.Commitment != "" {
+	if a.Model.Weights == circuit.Private {
 		fmt.Fprintf(w, "  model commitment %s\n", a.Model.Commitment)
 	} else {
-		fmt.Fprintln(w, "  model: public weights (fixed by the verifying key)")
+		fmt.Fprintf(w, "  model: public weights %s (fixed by the verifying key)\n", a.Model.WeightsDigest)
 	}
 }
 
-// verifyEvaluation is zkai verify on a zkai-evaluation/1 file.
+// verifyEvaluation is zkai verify on an evaluation file.
 func verifyEvaluation(file, vk []byte, expectModel, expectData string, trusted []*proof.SRS) (*verdict, error) {
-	root, err := expectedData(expectData)
+	c, root, err := expectedData(expectData)
 	if err != nil {
 		return nil, err
 	}
-	r := evaluation.Verify(file, vk, root, expectModel, trusted...)
+	r := evaluation.Verify(file, vk, evaluation.Expect{Data: c, DataRoot: root, Model: expectModel, SRS: trusted})
 	return &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		printAggregate(w, r.Public)
 	}}, nil
 }
 
-// expectedData reads --expect-data: a commitment file or a root in decimal.
-func expectedData(arg string) (string, error) {
+// expectedData reads --expect-data: a commitment file (whose every field
+// the proof's copy must match) or a root in decimal.
+func expectedData(arg string) (*datacommit.Commitment, string, error) {
 	if arg == "" {
-		return "", nil
+		return nil, "", nil
 	}
 	if _, err := os.Stat(arg); err == nil {
 		c, err := datacommit.ReadCommitment(arg)
 		if err != nil {
-			return "", err
+			return nil, "", err
 		}
-		return c.Root, nil
+		return c, "", nil
 	}
-	return arg, nil
+	return nil, arg, nil
 }
 
 // benchEvaluation is zkai bench --data: the evaluation statement over the
@@ -240,7 +243,7 @@ func benchEvaluation(cmd *cobra.Command, r *benchReport, data, split string, row
 		return err
 	}
 	t = time.Now()
-	if v := evaluation.Verify(file, vk, c.Root, ""); !v.Valid {
+	if v := evaluation.Verify(file, vk, evaluation.Expect{Data: c}); !v.Valid {
 		return fmt.Errorf("the benchmark's own evaluation does not verify: %s", v.Reason)
 	}
 	r.VerifySeconds = time.Since(t).Seconds()

@@ -196,11 +196,11 @@ func verifyGrade(bundle, vk []byte, expectModel, expectData string) (*verdict, e
 	if expectModel != "" {
 		return nil, withHint(fmt.Errorf("--expect-model does not apply to a grade (it has no model)"), "pin the answer key with --expect-data C.json")
 	}
-	root, err := expectedData(expectData)
+	c, root, err := expectedData(expectData)
 	if err != nil {
 		return nil, err
 	}
-	r := grade.Verify(bundle, vk, root)
+	r := grade.Verify(bundle, vk, grade.Expect{Key: c, KeyRoot: root})
 	v := &verdict{valid: r.Valid, reason: r.Reason, result: r, insecure: r.Insecure, summary: func(w io.Writer) {
 		fmt.Fprintf(w, "  statement %s, vk %s\n", r.Statement, r.VKDigest)
 		fmt.Fprintf(w, "  score %d/%d (%.2f%%) against answer key %s\n", r.Public.Correct, r.Public.N, 100*r.Public.Score, r.Public.KeyRoot)

@@ -323,11 +323,12 @@ func PublicInputDigest(public json.RawMessage) (string, error) {
 	return "sha256:" + hex.EncodeToString(h[:]), nil
 }
 
-// ProofRecordOf builds the proof record of a bundle (zkai-bundle/1) or an
-// evaluation file (zkai-evaluation/1, whose shards are bundles): its
+// ProofRecordOf builds the proof record of a bundle (zkai-bundle/2) or an
+// evaluation file (zkai-evaluation/2, whose shards are bundles): its
 // identity, its digest (sha256 of the file), statement, public values, and
 // the lineage edges read from the public values — the model identity
-// (public.model.commitment, or the vk digest when the weights are public)
+// (public.model.commitment, or the vk digest when the weights are public:
+// the vk fixes public weights as circuit constants)
 // and the data set it uses (public.data_root). The proof is not verified
 // here: that is 'zkai verify'.
 func ProofRecordOf(file []byte) (*ledger.ProofRecord, error) {

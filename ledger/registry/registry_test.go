@@ -160,7 +160,7 @@ func TestRecordProof(t *testing.T) {
 		t.Fatalf("RecordProof: %v %+v", err, rec)
 	}
 	// An evaluation file (its shards are bundles) names its model and data.
-	ev := []byte(`{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"sha256:ee","public":{"data_root":"77","model":{"weights":"private","commitment":"1111"},"accuracy":0.9},"shards":[]}`)
+	ev := []byte(`{"format":"zkai-evaluation/2","statement":"evaluation","vk_digest":"sha256:ee","public":{"data_root":"77","model":{"weights":"private","commitment":"1111"},"accuracy":0.9},"shards":[]}`)
 	if _, rec, _, err := r.RecordProof(ev, key, t0); err != nil || rec.Model != wc1 || fmt.Sprint(rec.Datasets) != "[77]" || rec.Statement != "evaluation" {
 		t.Fatalf("RecordProof(evaluation): %v %+v", err, rec)
 	}
@@ -180,8 +180,8 @@ func TestRecordProof(t *testing.T) {
 		{"no statement", `{"format":"` + proof.BundleFormat + `","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
 		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model, data_root or key_root malformed"},
 		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "neither a proof bundle"},
-		{"evaluation without public values", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v"}`, "lacks"},
-		{"public values larger than an entry", `{"format":"zkai-evaluation/1","statement":"evaluation","vk_digest":"v","public":{"x":"` + strings.Repeat("c", ledger.MaxEntrySize) + `"}}`, "public values of 1048584 bytes"},
+		{"evaluation without public values", `{"format":"zkai-evaluation/2","statement":"evaluation","vk_digest":"v"}`, "lacks"},
+		{"public values larger than an entry", `{"format":"zkai-evaluation/2","statement":"evaluation","vk_digest":"v","public":{"x":"` + strings.Repeat("c", ledger.MaxEntrySize) + `"}}`, "public values of 1048584 bytes"},
 	} {
 		if _, _, _, err := r.RecordProof([]byte(c.bundle), key, t0); err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: RecordProof = %.300v, want an error containing %q", c.name, err, c.err)

@@ -58,7 +58,7 @@ func BenchmarkEvaluation(b *testing.B) {
 			})
 			b.Run("verify", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
-					if r := Verify(file, vk, c.Root, ""); !r.Valid {
+					if r := Verify(file, vk, Expect{DataRoot: c.Root}); !r.Valid {
 						b.Fatal(r.Reason)
 					}
 				}

@@ -17,6 +17,9 @@ const CountBits = 32
 
 // Spec is what a shard circuit is compiled for, besides the program.
 type Spec struct {
+	// Layout is the layout digest (Info.layoutDigest) the first public
+	// input is constrained to: the verifying key fixes it.
+	Layout         *big.Int
 	Data           commit.DataShape
 	LeavesPerShard int
 	PrivateWeights bool
@@ -42,7 +45,7 @@ func (s *Spec) Rows() int { return s.LeavesPerShard * s.Data.RowsPerLeaf }
 // Circuit proves, for one shard of a committed data set, how many of its
 // rows the model classifies correctly.
 //
-// Public: the shard's leaf commitments (the verifier rebuilds the data-set
+// Public: the layout digest (Spec.Layout), the shard's leaf commitments (the verifier rebuilds the data-set
 // root from the leaves of all shards), Rows (the real rows in the shard —
 // slots past it are padding and not counted), the model commitment with
 // private weights, and either Sum (the shard's exact count, or its sum of
@@ -53,6 +56,7 @@ type Circuit struct {
 	Program *quant.Program `gnark:"-"`
 	Spec    Spec           `gnark:"-"`
 
+	Layout   frontend.Variable   `gnark:",public"`
 	Leaves   []frontend.Variable `gnark:",public"`
 	Rows     frontend.Variable   `gnark:",public"`
 	Model    []frontend.Variable `gnark:",public"`
@@ -90,6 +94,9 @@ func NewCircuit(p *quant.Program, s Spec) (*Circuit, error) {
 	}
 	if s.LeavesPerShard < 1 {
 		return nil, fmt.Errorf("evaluation: %d leaves per shard", s.LeavesPerShard)
+	}
+	if s.Layout == nil {
+		return nil, fmt.Errorf("evaluation: the spec has no layout digest")
 	}
 	c := &Circuit{Program: p, Spec: s}
 	c.Leaves = make([]frontend.Variable, s.LeavesPerShard)
@@ -129,6 +136,9 @@ func (c *Circuit) Define(api frontend.API) error {
 	s, p := &c.Spec, c.Program
 	g := circuit.NewGadgets(api)
 	R, F := s.Data.RowsPerLeaf, s.Data.Features
+
+	// The verifying key fixes what the public values mean.
+	api.AssertIsEqual(c.Layout, s.Layout)
 
 	// The rows are the committed ones: each leaf re-hashed (its lanes
 	// range-checked) equals the public leaf.

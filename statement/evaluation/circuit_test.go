@@ -9,6 +9,7 @@ import (
 	"github.com/consensys/gnark/frontend"
 	"github.com/consensys/gnark/test"
 
+	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/engine"
 )
@@ -52,7 +53,10 @@ func TestCircuitSoundness(t *testing.T) {
 				n := 5
 				in.AtLeast = &n
 			}
-			spec := in.spec("public")
+			spec, err := in.spec(modelClaim(m.Program, circuit.Public))
+			if err != nil {
+				t.Fatal(err)
+			}
 			good := func() *Circuit {
 				scores, err := scoreRows(m.Program, d, &spec)
 				if err != nil {
@@ -81,6 +85,7 @@ func TestCircuitSoundness(t *testing.T) {
 				"a leaf":             func(a *Circuit) { a.Leaves[1] = new(big.Int).Add(a.Leaves[1].(*big.Int), big.NewInt(1)) },
 				"a salt":             func(a *Circuit) { a.Salts[0] = big.NewInt(1) },
 				"a real row dropped": func(a *Circuit) { a.Rows = 6 },
+				"another layout":     func(a *Circuit) { a.Layout = new(big.Int).Add(spec.Layout, big.NewInt(1)) },
 			}
 			if threshold {
 				edits["threshold above the count"] = func(a *Circuit) { a.Count[countAtLeast] = 8 }

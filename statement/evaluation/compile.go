@@ -19,10 +19,13 @@ import (
 
 // Compiled is the result of Compile.
 type Compiled struct {
-	Dir         string
-	Info        *Info
-	Commitment  *inference.ModelCommitment // private weights only
-	Constraints int
+	Dir        string
+	Info       *Info
+	Commitment *inference.ModelCommitment // private weights only
+	// WeightsDigest is the model's identity with public weights
+	// (inference.WeightsDigest), bound by the layout digest.
+	WeightsDigest string
+	Constraints   int
 }
 
 // Compile writes an evaluation directory: the inference layout (settings.json,
@@ -54,7 +57,12 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 		return nil, err
 	}
 	p := m.Program
-	c, err := NewCircuit(p, info.spec(opt.Weights))
+	model := modelClaim(p, opt.Weights)
+	spec, err := info.spec(model)
+	if err != nil {
+		return nil, err
+	}
+	c, err := NewCircuit(p, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +73,7 @@ func Compile(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 	if err := inference.WriteJSON(filepath.Join(dir, DataCommitmentFile), data, 0o644); err != nil {
 		return nil, err
 	}
-	res := &Compiled{Dir: dir, Info: info, Constraints: ccs.GetNbConstraints()}
+	res := &Compiled{Dir: dir, Info: info, Constraints: ccs.GetNbConstraints(), WeightsDigest: model.WeightsDigest}
 	ci := &inference.CompileInfo{Statement: Statement, Backend: opt.Backend,
 		Visibility:  circuit.Options{Weights: opt.Weights, Input: circuit.Private, Output: circuit.Public},
 		ModelDigest: proof.Digest(modelBytes), CircuitDigest: proof.Digest(ccsBytes),
@@ -117,6 +125,17 @@ func prepare(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 		info.OutShift, info.LabelShift = info.ErrScale-out.Scale, info.ErrScale-data.LabelScale
 	}
 	return m, info, nil
+}
+
+// modelClaim names the model of p in weight mode w, as far as compiling
+// knows it: with public weights by its weights digest; a private model's
+// commitment is filled in by the prover.
+func modelClaim(p *quant.Program, w circuit.Visibility) ModelClaim {
+	m := ModelClaim{Weights: w}
+	if w == circuit.Public {
+		m.WeightsDigest = inference.WeightsDigest(p)
+	}
+	return m
 }
 
 // commitModel writes the model commitment and opening, reusing an

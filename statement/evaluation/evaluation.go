@@ -46,6 +46,7 @@ package evaluation
 import (
 	"fmt"
 	"math"
+	"math/big"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
@@ -56,7 +57,7 @@ import (
 const (
 	Statement      = "evaluation"
 	ShardStatement = "evaluation-shard"
-	Format         = "zkai-evaluation/1"
+	Format         = "zkai-evaluation/2"
 	// DataCommitmentFile is the data-set commitment copied into a compiled
 	// directory.
 	DataCommitmentFile = "data.commitment.json"
@@ -64,28 +65,59 @@ const (
 
 // Info is settings.json's "evaluation" section.
 type Info struct {
-	Data           datacommit.Commitment `json:"data"`
-	Metric         string                `json:"metric"` // accuracy or mse
-	LeavesPerShard int                   `json:"leaves_per_shard"`
-	RowsPerShard   int                   `json:"rows_per_shard"`
-	Shards         int                   `json:"shards"`
+	Data   datacommit.Commitment `json:"data"`
+	Metric string                `json:"metric"` // accuracy or mse
+	Form
+	RowsPerShard int `json:"rows_per_shard"`
+	Shards       int `json:"shards"`
 	// AtLeast is the threshold form's minimum count of correct rows; nil
 	// for the exact form.
-	AtLeast    *int  `json:"at_least,omitempty"`
-	Binary     int64 `json:"binary_threshold"`
-	InputShift int   `json:"input_shift"`
+	AtLeast *int `json:"at_least,omitempty"`
 	// MSE: the error o·2^OutShift − y·2^LabelShift is at scale
 	// 2^−ErrScale, the sum of squared errors at 2^−2·ErrScale.
-	OutShift   int `json:"out_shift,omitempty"`
-	LabelShift int `json:"label_shift,omitempty"`
-	ErrScale   int `json:"err_scale,omitempty"`
+	ErrScale int `json:"err_scale,omitempty"`
 }
 
-// Spec is the circuit's compile-time description.
-func (in *Info) spec(weights circuit.Visibility) Spec {
-	return Spec{Data: in.Data.Shape(), LeavesPerShard: in.LeavesPerShard, PrivateWeights: weights == circuit.Private,
+// Form is how a shard circuit cuts and scores the data, as compiled: an
+// evaluation file carries it ("circuit") so that the verifier can recompute
+// the layout digest the proofs bind.
+type Form struct {
+	LeavesPerShard int   `json:"leaves_per_shard"`
+	Binary         int64 `json:"binary_threshold"`
+	InputShift     int   `json:"input_shift"`
+	OutShift       int   `json:"out_shift,omitempty"`
+	LabelShift     int   `json:"label_shift,omitempty"`
+}
+
+// spec is the circuit's compile-time description for the model m, its
+// layout digest included.
+func (in *Info) spec(m ModelClaim) (Spec, error) {
+	digest, err := in.layoutDigest(m)
+	if err != nil {
+		return Spec{}, err
+	}
+	return Spec{Layout: digest, Data: in.Data.Shape(), LeavesPerShard: in.LeavesPerShard, PrivateWeights: m.Weights == circuit.Private,
 		Threshold: in.AtLeast != nil, Binary: in.Binary, InputShift: in.InputShift,
-		MSE: in.Metric == MetricMSE, OutShift: in.OutShift, LabelShift: in.LabelShift, ErrScale: in.ErrScale}
+		MSE: in.Metric == MetricMSE, OutShift: in.OutShift, LabelShift: in.LabelShift, ErrScale: in.ErrScale}, nil
+}
+
+// layoutDigest is the shard circuit's first public input (proof.LayoutDigest):
+// it covers everything that gives the shards' public values their meaning
+// and that a verifier shows — the data-set commitment (root, shape, schema,
+// name), the metric and form, the circuit's constants, the weight mode and,
+// with public weights, the model's identity (its weights digest). The
+// threshold's value and a private model's commitment are public inputs of
+// their own, so they are not in it.
+func (in *Info) layoutDigest(m ModelClaim) (*big.Int, error) {
+	return proof.LayoutDigest(ShardStatement, struct {
+		Data          datacommit.Commitment `json:"data"`
+		Metric        string                `json:"metric"`
+		Threshold     bool                  `json:"threshold"`
+		Circuit       Form                  `json:"circuit"`
+		ErrScale      int                   `json:"err_scale"`
+		Weights       circuit.Visibility    `json:"weights"`
+		WeightsDigest string                `json:"weights_digest"`
+	}{in.Data, in.Metric, in.AtLeast != nil, in.Form, in.ErrScale, m.Weights, m.WeightsDigest})
 }
 
 // shardRange is shard k's real rows and leaves.
@@ -158,7 +190,7 @@ func plan(c *datacommit.Commitment, opt Options) (*Info, error) {
 // layout cuts the committed set into shards of the given number of leaves.
 func layout(c *datacommit.Commitment, leaves int) *Info {
 	s := c.Shape()
-	return &Info{Data: *c, LeavesPerShard: leaves, RowsPerShard: leaves * s.RowsPerLeaf, Shards: (s.Leaves() + leaves - 1) / leaves}
+	return &Info{Data: *c, Form: Form{LeavesPerShard: leaves}, RowsPerShard: leaves * s.RowsPerLeaf, Shards: (s.Leaves() + leaves - 1) / leaves}
 }
 
 // checkLabels rejects labels the model cannot predict.

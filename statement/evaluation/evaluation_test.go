@@ -52,21 +52,28 @@ type fixture struct {
 // options, runs setup and proves.
 func setUp(t testing.TB, n, perLeaf int, opt Options) *fixture {
 	t.Helper()
-	f := &fixture{dir: t.TempDir(), set: subset(t, n)}
-	d, err := datacommit.FromSet(f.set, datacommit.Options{Scale: -1, RowsPerLeaf: perLeaf})
+	return setUpSet(t, digitsModel, subset(t, n), perLeaf, opt)
+}
+
+// setUpSet commits set in leaves of perLeaf, compiles model with the
+// options, runs setup and proves.
+func setUpSet(t testing.TB, model string, set *dataset.Set, perLeaf int, opt Options) *fixture {
+	t.Helper()
+	f := &fixture{dir: t.TempDir(), set: set}
+	d, err := datacommit.FromSet(f.set, datacommit.Options{Scale: -1, LabelScale: -1, RowsPerLeaf: perLeaf})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.data, f.opening, err = datacommit.New(d, "digits"); err != nil {
+	if f.data, f.opening, err = datacommit.New(d, "test-set"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Compile(digitsModel, engine.Options{}, f.data, opt, f.dir); err != nil {
+	if _, err := Compile(model, engine.Options{}, f.data, opt, f.dir); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := inference.RunSetup(f.dir, nil); err != nil {
 		t.Fatal(err)
 	}
-	if f.proven, err = Prove(f.dir, subset(t, n), f.opening, "test", nil); err != nil {
+	if f.proven, err = Prove(f.dir, f.set, f.opening, "test", nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.file, err = json.Marshal(f.proven.File); err != nil {
@@ -96,7 +103,7 @@ func TestExactAccuracy(t *testing.T) {
 	if len(f.proven.File.Shards) != 3 || *pub.Accuracy != rep.FixedAccuracy || *pub.Correct != int(rep.FixedAccuracy*40+0.5) {
 		t.Fatalf("proved %d/%d in %d shards; zkai eval says %v", *pub.Correct, pub.N, len(f.proven.File.Shards), rep.FixedAccuracy)
 	}
-	if r := Verify(f.file, f.vk, f.data.Root, pub.Model.Commitment); !r.Valid {
+	if r := Verify(f.file, f.vk, Expect{Data: f.data, Model: pub.Model.Commitment}); !r.Valid {
 		t.Fatalf("honest evaluation rejected: %s", r.Reason)
 	}
 	tamper(t, f, false)
@@ -110,7 +117,7 @@ func TestThresholdAccuracy(t *testing.T) {
 	if pub.Correct != nil || pub.Accuracy != nil || *pub.AtLeast != 20 || strings.Contains(string(f.file), `"correct":`) {
 		t.Fatalf("threshold form leaks or misstates: %s", f.file)
 	}
-	if r := Verify(f.file, f.vk, "", ""); !r.Valid {
+	if r := Verify(f.file, f.vk, Expect{}); !r.Valid {
 		t.Fatalf("honest evaluation rejected: %s", r.Reason)
 	}
 	tamper(t, f, true)
@@ -214,7 +221,7 @@ func tamper(t *testing.T, f *fixture, threshold bool) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if r := Verify(c.file, f.vk, "", ""); r.Valid {
+			if r := Verify(c.file, f.vk, Expect{}); r.Valid {
 				t.Fatal("accepted")
 			} else {
 				t.Log(r.Reason)
@@ -224,12 +231,12 @@ func tamper(t *testing.T, f *fixture, threshold bool) {
 	t.Run("another vk", func(t *testing.T) {
 		vk := append([]byte(nil), f.vk...)
 		vk[len(vk)/2] ^= 1
-		if r := Verify(f.file, vk, "", ""); r.Valid {
+		if r := Verify(f.file, vk, Expect{}); r.Valid {
 			t.Fatal("accepted")
 		}
 	})
 	t.Run("unexpected data set", func(t *testing.T) {
-		if r := Verify(f.file, f.vk, other.Root, ""); r.Valid {
+		if r := Verify(f.file, f.vk, Expect{DataRoot: other.Root}); r.Valid {
 			t.Fatal("accepted")
 		}
 	})
@@ -327,7 +334,7 @@ func TestRescaledData(t *testing.T) {
 	}
 	file, _ := json.Marshal(p.File)
 	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
-	if r := Verify(file, vk, c.Root, ""); !r.Valid {
+	if r := Verify(file, vk, Expect{DataRoot: c.Root}); !r.Valid {
 		t.Fatal(r.Reason)
 	}
 	m, err := engine.Open(digitsModel, engine.Options{SettingsFile: filepath.Join(dir, inference.SettingsFile)})
@@ -380,7 +387,10 @@ func TestMSE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := ed.Eval.spec(circuit.Private)
+	spec, err := ed.Eval.spec(ModelClaim{Weights: circuit.Private})
+	if err != nil {
+		t.Fatal(err)
+	}
 	outScale := m.Program.Tensors[m.Program.Outputs[0]].Scale
 	var want float64
 	for i, row := range d.X {
@@ -398,7 +408,7 @@ func TestMSE(t *testing.T) {
 	}
 	file, _ := json.Marshal(p.File)
 	vk, _ := os.ReadFile(filepath.Join(dir, inference.VKFile))
-	if r := Verify(file, vk, c.Root, ""); !r.Valid {
+	if r := Verify(file, vk, Expect{DataRoot: c.Root}); !r.Valid {
 		t.Fatal(r.Reason)
 	}
 	edit := func(fn func(ef *File)) []byte {
@@ -440,7 +450,7 @@ func TestMSE(t *testing.T) {
 		}),
 		"an accuracy claimed instead": edit(func(ef *File) { ef.Public.Metric = MetricAccuracy }),
 	} {
-		if r := Verify(b, vk, "", ""); r.Valid {
+		if r := Verify(b, vk, Expect{}); r.Valid {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -461,7 +471,7 @@ func TestMSE(t *testing.T) {
 	}
 	tf, _ := json.Marshal(pt.File)
 	tvk, _ := os.ReadFile(filepath.Join(tdir, inference.VKFile))
-	if r := Verify(tf, tvk, ct.Root, ""); !r.Valid || *r.Public.MSE < 1 {
+	if r := Verify(tf, tvk, Expect{DataRoot: ct.Root}); !r.Valid || *r.Public.MSE < 1 {
 		t.Fatalf("mse against targets -1.5..3: %v %s", *r.Public.MSE, r.Reason)
 	}
 	// a classifier's accuracy on fractional labels makes no sense

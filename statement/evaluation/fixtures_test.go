@@ -50,7 +50,10 @@ func TestFixtureModels(t *testing.T) {
 					t.Fatal(err)
 				}
 				p := m.Program
-				spec := in.spec(w)
+				spec, err := in.spec(modelClaim(p, w))
+				if err != nil {
+					t.Fatal(err)
+				}
 				circ, err := NewCircuit(p, spec)
 				if err != nil {
 					t.Fatal(err)

@@ -71,7 +71,11 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 		return nil, err
 	}
 	p := m.Program
-	spec := d.Eval.spec(d.Info.Visibility.Weights)
+	model := modelClaim(p, d.Info.Visibility.Weights)
+	spec, err := d.Eval.spec(model)
+	if err != nil {
+		return nil, err
+	}
 	if !spec.MSE { // regression targets are any committed values
 		if err := checkLabels(data.Y, max(p.Tensors[p.Outputs[0]].Len(), 2)); err != nil {
 			return nil, err
@@ -110,9 +114,9 @@ func Prove(dir string, set *dataset.Set, opening *datacommit.Opening, zkaiVersio
 			return nil, fmt.Errorf("the model classifies %d of %d rows correctly, below the --at-least threshold of %d: nothing to prove", hits, len(data.Y), *d.Eval.AtLeast)
 		}
 	}
-	f := &File{Format: Format, Statement: Statement, VKDigest: d.Setup.VKDigest, InsecureSetup: d.Setup.Insecure}
-	f.Public = Aggregate{Metric: d.Eval.Metric, N: data.Shape.Rows, DataRoot: d.Eval.Data.Root, Data: d.Eval.Data}
-	f.Public.Model.Weights = d.Info.Visibility.Weights
+	f := &File{Format: Format, Statement: Statement, VKDigest: d.Setup.VKDigest}
+	f.Public = Aggregate{Metric: d.Eval.Metric, N: data.Shape.Rows, DataRoot: d.Eval.Data.Root, Data: d.Eval.Data,
+		Circuit: d.Eval.Form, Model: model}
 	total := new(big.Int)
 	var countSalt *big.Int // the previous shard's count commitment salt
 	var backend time.Duration
@@ -203,7 +207,7 @@ func scoreRows(p *quant.Program, data *datacommit.Data, spec *Spec) ([]*big.Int,
 func assignShard(p *quant.Program, data *datacommit.Data, salts, scores []*big.Int, spec *Spec, in *Info, k int) (*Circuit, *ShardPublic, error) {
 	R, F := spec.Data.RowsPerLeaf, spec.Data.Features
 	rows, leaves := in.shardRange(k)
-	a := &Circuit{Program: p, Spec: *spec, Rows: rows}
+	a := &Circuit{Program: p, Spec: *spec, Layout: spec.Layout, Rows: rows}
 	sp := &ShardPublic{Shard: k, Rows: rows}
 	a.X = make([]frontend.Variable, spec.Rows()*F)
 	a.Y = make([]frontend.Variable, spec.Rows())

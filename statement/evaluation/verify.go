@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
+	"strings"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
@@ -12,28 +14,39 @@ import (
 	"github.com/zkai-dev/zkai/statement/inference"
 )
 
-// File is EVAL.json, format zkai-evaluation/1: the claimed figure and the
-// data set and model it is about, plus one zkai-bundle/1 per shard
+// File is EVAL.json, format zkai-evaluation/2: the claimed figure and the
+// data set and model it is about, plus one zkai-bundle/2 per shard
 // (statement "evaluation-shard"). Every figure in "public" is recomputed
-// by the verifier from the shards' proven values.
+// by the verifier from the shards' proven values, and everything else it
+// shows is bound by the layout digest, each shard's first public input
+// (Info.layoutDigest), which the verifier recomputes from "public".
 //
 //	{
-//	  "format": "zkai-evaluation/1", "statement": "evaluation", "vk_digest": "sha256:…",
+//	  "format": "zkai-evaluation/2", "statement": "evaluation", "vk_digest": "sha256:…",
 //	  "public": {"metric": "accuracy", "n": 450, "accuracy": 0.96, "correct": 432,
-//	             ("accuracy_at_least": 0.9, "correct_at_least": 405 instead, in the threshold form)
+//	             ("accuracy_at_least": 0.9, "correct_at_least": 405 instead, in the threshold form;
+//	              "mse", "sse", "err_scale" with the mse)
 //	             "data_root": "<decimal>", "data": {the data-set commitment},
-//	             "model": {"weights": "private", "commitment": "<decimal>"} | {"weights": "public"}},
-//	  "shards": [{zkai-bundle/1, "public": {"shard": k, "rows": n_k, "leaves": ["<decimal>"…],
+//	             "circuit": {"leaves_per_shard": 2, "binary_threshold": 0, "input_shift": 0, ("out_shift", "label_shift")},
+//	             "model": {"weights": "private", "commitment": "<decimal>"} | {"weights": "public", "weights_digest": "sha256:…"}},
+//	  "shards": [{zkai-bundle/2, "public": {"shard": k, "rows": n_k, "leaves": ["<decimal>"…],
 //	              "model": "<decimal>", "correct": c_k | "count": {"in", "out", "first", "final", "at_least"}}}, …]
 //	}
+//
+// zkai-evaluation/1 bound neither its layout nor, with public weights, its
+// model, and carried the prover's word on the setup's trust: it is refused.
+// Informational (bound by nothing, never shown as proven): each shard's
+// zkai_version and gnark_version.
 type File struct {
-	Format        string          `json:"format"`
-	Statement     string          `json:"statement"`
-	VKDigest      string          `json:"vk_digest"`
-	InsecureSetup string          `json:"insecure_setup,omitempty"`
-	Public        Aggregate       `json:"public"`
-	Shards        []*proof.Bundle `json:"shards"`
+	Format    string          `json:"format"`
+	Statement string          `json:"statement"`
+	VKDigest  string          `json:"vk_digest"`
+	Public    Aggregate       `json:"public"`
+	Shards    []*proof.Bundle `json:"shards"`
 }
+
+// formatV1 is the refused first version of the file format.
+const formatV1 = "zkai-evaluation/1"
 
 // Aggregate is the evaluation's claim.
 type Aggregate struct {
@@ -43,12 +56,56 @@ type Aggregate struct {
 	Correct         *int                  `json:"correct,omitempty"`
 	MSE             *float64              `json:"mse,omitempty"`
 	SSE             string                `json:"sse,omitempty"`       // sum of squared errors, an integer at scale 2^−2·err_scale
-	ErrScale        *int                  `json:"err_scale,omitempty"` // the errors' scale`
+	ErrScale        *int                  `json:"err_scale,omitempty"` // the errors' scale
 	AccuracyAtLeast *float64              `json:"accuracy_at_least,omitempty"`
 	AtLeast         *int                  `json:"correct_at_least,omitempty"`
 	DataRoot        string                `json:"data_root"`
 	Data            datacommit.Commitment `json:"data"`
-	Model           inference.ModelPublic `json:"model"`
+	Circuit         Form                  `json:"circuit"`
+	Model           ModelClaim            `json:"model"`
+}
+
+// ModelClaim names the evaluated model. With private weights its identity
+// is the salted weight commitment, a public input of every shard; with
+// public weights (circuit constants) it is the weights digest
+// (inference.WeightsDigest), bound by the layout digest, and there is no
+// commitment.
+type ModelClaim struct {
+	Weights       circuit.Visibility `json:"weights"`
+	Commitment    string             `json:"commitment,omitempty"`
+	WeightsDigest string             `json:"weights_digest,omitempty"`
+}
+
+// Identity is the model's identity: its commitment or its weights digest.
+func (m *ModelClaim) Identity() string {
+	if m.Weights == circuit.Private {
+		return m.Commitment
+	}
+	return m.WeightsDigest
+}
+
+// check refuses a claim that names the model in a way its weight mode does
+// not allow.
+func (m *ModelClaim) check() error {
+	switch m.Weights {
+	case circuit.Private:
+		if m.WeightsDigest != "" {
+			return fmt.Errorf("a weights digest in a private-weights evaluation: the model is named by its commitment")
+		}
+		if _, err := proof.ParseField(m.Commitment); err != nil {
+			return fmt.Errorf("model commitment: %w", err)
+		}
+	case circuit.Public:
+		if m.Commitment != "" {
+			return fmt.Errorf("a model commitment in a public-weights evaluation: the weights are circuit constants, named by their weights digest")
+		}
+		if h, ok := strings.CutPrefix(m.WeightsDigest, "sha256:"); !ok || len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+			return fmt.Errorf("weights digest %q is not sha256:<64 hex digits>", m.WeightsDigest)
+		}
+	default:
+		return fmt.Errorf("weights %q: want private or public", m.Weights)
+	}
+	return nil
 }
 
 // ShardPublic is a shard bundle's "public" object.
@@ -79,7 +136,7 @@ func (sp *ShardPublic) vector(spec *Spec) ([]*big.Int, error) {
 	if len(sp.Leaves) != spec.LeavesPerShard {
 		return nil, fmt.Errorf("%d leaves; the circuit takes %d", len(sp.Leaves), spec.LeavesPerShard)
 	}
-	var v []*big.Int
+	v := []*big.Int{spec.Layout}
 	for i, l := range sp.Leaves {
 		x, err := inference.ParseField(l)
 		if err != nil {
@@ -132,23 +189,44 @@ func (sp *ShardPublic) vector(spec *Spec) ([]*big.Int, error) {
 // Result is what Verify reports.
 type Result = proof.Verdict[*Aggregate]
 
+// Expect is what a verifier trusts besides its verifying key; each field
+// set must hold of the evaluation.
+type Expect struct {
+	// Data is the data set's commitment (zkai commit): the evaluation's
+	// must be this one, field for field.
+	Data *datacommit.Commitment
+	// DataRoot is the data set's root, when only that is at hand.
+	DataRoot string
+	// Model is the model's identity: its weight commitment (private
+	// weights) or its weights digest (public weights).
+	Model string
+	// SRS are the PLONK SRSs the verifier trusts (proof.UntrustedSetup).
+	SRS []*proof.SRS
+}
+
 // Verify checks an evaluation file against the verifying key: every shard
 // proof, the shards' order and coverage, the data-set root rebuilt from
-// their leaves, and the claimed figure. expectData (a root) and
-// expectModel (a weight commitment), when set, must be what the proofs are
-// about. Whether the setup is insecure is judged from the key and the
+// their leaves, the layout and the claimed figure, and what the caller
+// expects. Whether the setup is insecure is judged from the key and the
 // trusted PLONK SRSs (proof.UntrustedSetup), never from the file.
-func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted ...*proof.SRS) *Result {
+func Verify(fileBytes, vkBytes []byte, e Expect) *Result {
 	res := &Result{Statement: Statement}
 	fail := func(format string, args ...any) *Result {
 		res.Reason = fmt.Sprintf(format, args...)
 		return res
+	}
+	var env struct{ Format string }
+	if json.Unmarshal(fileBytes, &env) == nil && env.Format == formatV1 {
+		return fail("evaluation format %s is no longer accepted: its proofs do not bind the layout they show nor, with public weights, the model; prove again with this zkai (format %s)", formatV1, Format)
 	}
 	var f File
 	dec := json.NewDecoder(bytes.NewReader(fileBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return fail("not an evaluation file: %v", err)
+	}
+	if dec.More() {
+		return fail("the evaluation file has trailing data after its JSON object")
 	}
 	res.VKDigest, res.Public = f.VKDigest, &f.Public
 	if f.Format != Format || f.Statement != Statement {
@@ -161,14 +239,25 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted .
 	if err := agg.Data.Validate(); err != nil {
 		return fail("data commitment: %v", err)
 	}
-	if agg.DataRoot != agg.Data.Root || agg.N != agg.Data.Rows {
-		return fail("the claim's data root or row count differs from its data commitment")
+	if agg.DataRoot != agg.Data.Root {
+		return fail("the claim's data root %s is not its data commitment's %s", agg.DataRoot, agg.Data.Root)
 	}
-	if expectData != "" && agg.DataRoot != expectData {
-		return fail("the evaluation is on data set %s, not the expected %s", agg.DataRoot, expectData)
+	if agg.N != agg.Data.Rows {
+		return fail("the claim's row count n = %d is not its data commitment's %d rows", agg.N, agg.Data.Rows)
 	}
-	if expectModel != "" && (agg.Model.Weights != circuit.Private || agg.Model.Commitment != expectModel) {
-		return fail("the evaluation is of model %q, not the expected %q", agg.Model.Commitment, expectModel)
+	if e.Data != nil {
+		if d := e.Data.Diff(&agg.Data); d != "" {
+			return fail("the evaluation is on data set %s, not the expected %s (they differ in %s)", agg.DataRoot, e.Data.Root, d)
+		}
+	}
+	if e.DataRoot != "" && agg.DataRoot != e.DataRoot {
+		return fail("the evaluation is on data set %s, not the expected %s", agg.DataRoot, e.DataRoot)
+	}
+	if err := agg.Model.check(); err != nil {
+		return fail("%v", err)
+	}
+	if e.Model != "" && agg.Model.Identity() != e.Model {
+		return fail("the evaluation is of model %q (%s weights), not the expected %q", agg.Model.Identity(), agg.Model.Weights, e.Model)
 	}
 	if agg.Metric != MetricAccuracy && agg.Metric != MetricMSE {
 		return fail("metric %q is not supported", agg.Metric)
@@ -179,32 +268,40 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted .
 		return fail("an mse claim needs its error scale and no threshold")
 	}
 	s := agg.Data.Shape()
-	// The shard layout follows from the data shape and the circuit's
-	// leaves per shard, read off the first shard (the vk fixes it: a wrong
-	// number of leaves does not verify).
-	if len(f.Shards) == 0 {
-		return fail("the file has no shards")
+	if l := agg.Circuit.LeavesPerShard; l < 1 || l > s.Leaves() {
+		return fail("%d leaves per shard; the data set has %d leaves", l, s.Leaves())
 	}
-	var first ShardPublic
-	if err := json.Unmarshal(f.Shards[0].Public, &first); err != nil || len(first.Leaves) == 0 {
-		return fail("shard 0: public values: %v", err)
+	in := layout(&agg.Data, agg.Circuit.LeavesPerShard)
+	in.Metric, in.Form, in.AtLeast = agg.Metric, agg.Circuit, agg.AtLeast
+	if mse {
+		in.ErrScale = *agg.ErrScale
 	}
-	in := layout(&agg.Data, len(first.Leaves))
-	if len(f.Shards) != in.Shards {
-		return fail("%d shards; %d rows in leaves of %d at %d leaves per shard make %d", len(f.Shards), s.Rows, s.RowsPerLeaf, in.LeavesPerShard, in.Shards)
-	}
-	spec := Spec{Data: s, LeavesPerShard: in.LeavesPerShard, PrivateWeights: agg.Model.Weights == circuit.Private, Threshold: threshold, MSE: mse}
-	vk, err := proof.ReadVK(f.Shards[0].Backend, vkBytes)
+	spec, err := in.spec(agg.Model)
 	if err != nil {
 		return fail("%v", err)
 	}
-	res.Insecure = proof.UntrustedSetup(f.Shards[0].Backend, vk, trusted)
+	if len(f.Shards) != in.Shards {
+		return fail("%d shards; %d rows in leaves of %d at %d leaves per shard make %d", len(f.Shards), s.Rows, s.RowsPerLeaf, in.LeavesPerShard, in.Shards)
+	}
+	var backend proof.Backend
+	var vk io.WriterTo
 	var leaves []*big.Int
 	total := new(big.Int)
 	prevOut := ""
-	for k, b := range f.Shards {
-		if b.Statement != ShardStatement || b.VKDigest != f.VKDigest || b.Backend != f.Shards[0].Backend {
-			return fail("shard %d: statement %q, vk %s; want %q under the file's vk", k, b.Statement, b.VKDigest, ShardStatement)
+	for k, sb := range f.Shards {
+		b, err := shardBundle(sb)
+		if err != nil {
+			return fail("shard %d: %v", k, err)
+		}
+		if k == 0 {
+			backend = b.Backend
+			if vk, err = proof.ReadVK(backend, vkBytes); err != nil {
+				return fail("%v", err)
+			}
+			res.Insecure = proof.UntrustedSetup(backend, vk, e.SRS)
+		}
+		if b.Statement != ShardStatement || b.VKDigest != f.VKDigest || b.Backend != backend {
+			return fail("shard %d: statement %q, vk %s, backend %s; want %q under the file's vk and the first shard's backend", k, b.Statement, b.VKDigest, b.Backend, ShardStatement)
 		}
 		var sp ShardPublic
 		d := json.NewDecoder(bytes.NewReader(b.Public))
@@ -217,7 +314,7 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted .
 			return fail("shard %d claims to be shard %d with %d rows; shard %d has %d rows: shards are missing, repeated or out of order", k, sp.Shard, sp.Rows, k, rows)
 		}
 		if spec.PrivateWeights && sp.Model != agg.Model.Commitment {
-			return fail("shard %d is about model %s, not %s", k, sp.Model, agg.Model.Commitment)
+			return fail("shard %d is about model %s, not the claimed %s", k, sp.Model, agg.Model.Commitment)
 		}
 		if mse && (sp.ErrScale == nil || *sp.ErrScale != *agg.ErrScale) {
 			return fail("shard %d: its error scale is not the claim's", k)
@@ -230,16 +327,19 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted .
 		if err != nil {
 			return fail("shard %d: %v", k, err)
 		}
-		if err := proof.Verify(b.Backend, vk, pb, vec); err != nil {
+		if err := proof.Verify(backend, vk, pb, vec); err != nil {
 			return fail("shard %d: the proof does not verify: %v", k, err)
 		}
-		leaves = append(leaves, vec[:real]...)
+		leaves = append(leaves, vec[1:1+real]...)
 		if threshold {
 			c := sp.Count
 			if c.First != (k == 0) || c.Final != (k == len(f.Shards)-1) || c.AtLeast != *agg.AtLeast {
 				return fail("shard %d: the count chain's first/final flags or threshold are wrong", k)
 			}
-			if k == 0 && c.In != "0" || k > 0 && c.In != prevOut {
+			if k == 0 && c.In != "0" {
+				return fail("shard 0 starts the count from commitment %s, not from \"0\"", c.In)
+			}
+			if k > 0 && c.In != prevOut {
 				return fail("shard %d does not continue the count committed by shard %d", k, k-1)
 			}
 			prevOut = c.Out
@@ -269,6 +369,19 @@ func Verify(fileBytes, vkBytes []byte, expectData, expectModel string, trusted .
 	}
 	res.Valid, res.Reason = true, "every shard verifies and together they cover the committed data set"
 	return res
+}
+
+// shardBundle checks a shard's envelope as a bundle read on its own would
+// be (proof.ParseBundle): format, curve, backend, proof encoding.
+func shardBundle(b *proof.Bundle) (*proof.Bundle, error) {
+	if b == nil {
+		return nil, fmt.Errorf("missing")
+	}
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	return proof.ParseBundle(raw)
 }
 
 // setFigure fills the claim from the proven total: the exact count and

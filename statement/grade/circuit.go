@@ -8,17 +8,20 @@ import (
 	"github.com/consensys/gnark/frontend"
 
 	"github.com/zkai-dev/zkai/commit"
+	"github.com/zkai-dev/zkai/proof"
 )
 
 // Circuit proves that Correct answers out of N match a committed key.
 //
-// Public, in this order: the key's leaf commitments (one per leaf), the
+// Public, in this order: the layout digest (LayoutDigest of the key shape:
+// the vk fixes the shape the verifier shows), the key's leaf commitments (one per leaf), the
 // answers digest, Correct. Private: the key labels (N of them; the padding
 // of the last leaf is the constant 0, so nothing can be hidden there), the
 // per-leaf salts and the answers themselves — they are public to the
 // verifier, but carried as one digest, so 10,000 answers cost one public
 // input (64 bytes of verifying key) instead of 10,000.
 type Circuit struct {
+	Layout        frontend.Variable   `gnark:",public"`
 	Leaves        []frontend.Variable `gnark:",public"`
 	AnswersDigest frontend.Variable   `gnark:",public"`
 	Correct       frontend.Variable   `gnark:",public"`
@@ -27,7 +30,8 @@ type Circuit struct {
 	Salts   []frontend.Variable
 	Answers []frontend.Variable
 
-	shape commit.DataShape
+	shape  commit.DataShape
+	layout *big.Int
 }
 
 // KeyShape is the answer key's commitment shape: all the circuit depends
@@ -52,13 +56,27 @@ func NewCircuit(k KeyShape) (*Circuit, error) {
 	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("grade: answer key shape: %w", err)
 	}
+	layout, err := LayoutDigest(k)
+	if err != nil {
+		return nil, err
+	}
 	return &Circuit{
+		Layout:  layout,
 		Leaves:  make([]frontend.Variable, s.Leaves()),
 		Key:     make([]frontend.Variable, s.Rows),
 		Salts:   make([]frontend.Variable, s.Leaves()),
 		Answers: make([]frontend.Variable, s.Rows),
 		shape:   s,
+		layout:  layout,
 	}, nil
+}
+
+// LayoutDigest is the circuit's first public input: proof.LayoutDigest of
+// the key shape, the "key" object a grade shows besides the root. The
+// circuit's structure fixes the rows, leaf size and label width; the digest
+// fixes the label's name and scale too, which enter only the root.
+func LayoutDigest(k KeyShape) (*big.Int, error) {
+	return proof.LayoutDigest(Statement, k)
 }
 
 // Define implements frontend.Circuit.
@@ -68,6 +86,8 @@ func (c *Circuit) Define(api frontend.API) error {
 	if len(c.Key) != n || len(c.Answers) != n || len(c.Leaves) != s.Leaves() || len(c.Salts) != s.Leaves() {
 		return errors.New("grade: circuit built for another shape (use NewCircuit)")
 	}
+	// The verifying key fixes the key shape the public values refer to.
+	api.AssertIsEqual(c.Layout, c.layout)
 	for j := range c.Leaves {
 		y := make([]frontend.Variable, r)
 		for i := range y {

@@ -23,7 +23,7 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	vk := readVK(f, dir)
-	if r := Verify(good, vk, ""); !r.Valid {
+	if r := Verify(good, vk, Expect{}); !r.Valid {
 		f.Fatal(r.Reason)
 	}
 	f.Add(good)
@@ -34,7 +34,7 @@ func FuzzVerify(f *testing.F) {
 		if json.Unmarshal(b, &env) == nil && env.VKDigest != "" {
 			b = bytes.ReplaceAll(b, []byte(env.VKDigest), []byte(proof.Digest(vk)))
 		}
-		r := Verify(b, vk, "")
+		r := Verify(b, vk, Expect{})
 		if r.Valid && !sameBundle(b, good) {
 			t.Fatalf("a changed bundle verified: %s", b)
 		}

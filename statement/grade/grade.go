@@ -256,10 +256,19 @@ func decimals(vs []*big.Int) []string {
 // Result is what Verify reports.
 type Result = proof.Verdict[*Public]
 
-// Verify checks a grade bundle against a verifying key. expectRoot, when
-// set, is the root of the key commitment the caller trusts: the grade must
-// be against that key.
-func Verify(bundleBytes, vkBytes []byte, expectRoot string) *Result {
+// Expect is what a verifier trusts besides its verifying key; each field
+// set must hold of the grade.
+type Expect struct {
+	// Key is the answer key's commitment: the grade's root and key shape
+	// must be its own.
+	Key *datacommit.Commitment
+	// KeyRoot is the key's root, when only that is at hand.
+	KeyRoot string
+}
+
+// Verify checks a grade bundle against a verifying key and what the caller
+// expects.
+func Verify(bundleBytes, vkBytes []byte, expect Expect) *Result {
 	res := &Result{}
 	fail := func(err error) *Result {
 		res.Reason = err.Error()
@@ -284,9 +293,19 @@ func Verify(bundleBytes, vkBytes []byte, expectRoot string) *Result {
 	}
 	res.Public = &pub
 	// The root binds the key's shape, and Vector recomputes it from the
-	// shape and leaves: comparing roots is enough.
-	if expectRoot != "" && pub.KeyRoot != expectRoot {
-		return fail(fmt.Errorf("the grade is against key root %s, not the expected %s", pub.KeyRoot, expectRoot))
+	// shape and leaves; an expected commitment must agree in both (a
+	// commitment file whose shape was edited keeps its root).
+	if k := expect.Key; k != nil {
+		shape, err := ShapeOf(k)
+		if err != nil {
+			return fail(err)
+		}
+		if pub.KeyRoot != k.Root || pub.Key != shape {
+			return fail(fmt.Errorf("the grade is against key root %s (%+v), not the expected %s (%+v)", pub.KeyRoot, pub.Key, k.Root, shape))
+		}
+	}
+	if expect.KeyRoot != "" && pub.KeyRoot != expect.KeyRoot {
+		return fail(fmt.Errorf("the grade is against key root %s, not the expected %s", pub.KeyRoot, expect.KeyRoot))
 	}
 	vec, err := pub.Vector()
 	if err != nil {
@@ -296,6 +315,7 @@ func Verify(bundleBytes, vkBytes []byte, expectRoot string) *Result {
 	if err != nil {
 		return fail(err)
 	}
+	res.Insecure = proof.UntrustedSetup(b.Backend, vk, nil)
 	proofBytes, err := b.ProofBytes()
 	if err != nil {
 		return fail(err)

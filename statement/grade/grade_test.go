@@ -149,10 +149,10 @@ func TestProveVerify(t *testing.T) {
 		t.Fatalf("proved %d/%d (%v); want %d/%d", p.Public.Correct, p.Public.N, p.Public.Score, testCorrect, len(testKey))
 	}
 	good := marshal(t, p.Bundle)
-	if r := Verify(good, vk, c.Root); !r.Valid {
+	if r := Verify(good, vk, Expect{KeyRoot: c.Root}); !r.Valid {
 		t.Fatalf("honest grade rejected: %s", r.Reason)
 	}
-	if r := Verify(good, vk, ""); !r.Valid {
+	if r := Verify(good, vk, Expect{}); !r.Valid {
 		t.Fatalf("honest grade rejected without an expected key: %s", r.Reason)
 	}
 
@@ -219,7 +219,7 @@ func TestProveVerify(t *testing.T) {
 	}
 	for _, tc := range rejected {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Verify(tc.bundle, tc.vk, tc.expect)
+			r := Verify(tc.bundle, tc.vk, Expect{KeyRoot: tc.expect})
 			if r.Valid || !strings.Contains(r.Reason, tc.reason) {
 				t.Fatalf("valid=%v reason %q; want rejected with %q", r.Valid, r.Reason, tc.reason)
 			}
@@ -231,7 +231,7 @@ func TestProveVerify(t *testing.T) {
 		other := readVK(t, otherDir)
 		b := *p.Bundle
 		b.VKDigest = proof.Digest(other)
-		if r := Verify(marshal(t, &b), other, c.Root); r.Valid || !strings.Contains(r.Reason, "does not verify") {
+		if r := Verify(marshal(t, &b), other, Expect{KeyRoot: c.Root}); r.Valid || !strings.Contains(r.Reason, "does not verify") {
 			t.Fatalf("valid=%v reason %q", r.Valid, r.Reason)
 		}
 	})

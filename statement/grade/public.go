@@ -21,8 +21,10 @@ import (
 //	}
 //
 // Nothing here is taken on trust: Vector recomputes the answers digest from
-// the answers and the key root from the leaves and the shape, and requires
-// n, correct and score to be the proven figures.
+// the answers and the key root from the leaves and the shape, requires n,
+// correct and score to be the proven figures, and puts the layout digest of
+// the key shape first (LayoutDigest), so the proof binds the shape shown.
+// The envelope's zkai_version and gnark_version are informational.
 type Public struct {
 	KeyRoot       string   `json:"key_root"`
 	Key           KeyShape `json:"key"`
@@ -35,11 +37,16 @@ type Public struct {
 }
 
 // Vector checks the public values against each other and returns the
-// public witness in the circuit's order: leaves, answers digest, correct.
+// public witness in the circuit's order: layout digest, leaves, answers
+// digest, correct.
 func (p *Public) Vector() ([]*big.Int, error) {
 	s := p.Key.DataShape()
 	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("key shape: %v", err)
+	}
+	layout, err := LayoutDigest(p.Key)
+	if err != nil {
+		return nil, err
 	}
 	if p.N != p.Key.Rows {
 		return nil, fmt.Errorf("n = %d but the key has %d rows", p.N, p.Key.Rows)
@@ -50,9 +57,9 @@ func (p *Public) Vector() ([]*big.Int, error) {
 	if len(p.Leaves) != s.Leaves() {
 		return nil, fmt.Errorf("%d leaves; the key's shape has %d", len(p.Leaves), s.Leaves())
 	}
-	vec := make([]*big.Int, 0, len(p.Leaves)+2)
+	vec := make([]*big.Int, 0, len(p.Leaves)+3)
 	for j, l := range p.Leaves {
-		v, err := parseField(l)
+		v, err := proof.ParseField(l)
 		if err != nil {
 			return nil, fmt.Errorf("leaves[%d]: %v", j, err)
 		}
@@ -78,16 +85,7 @@ func (p *Public) Vector() ([]*big.Int, error) {
 	if want := score(p.Correct, p.N); p.Score != want {
 		return nil, fmt.Errorf("score %v is not correct/n = %d/%d = %v", p.Score, p.Correct, p.N, want)
 	}
-	return append(vec, digest, big.NewInt(int64(p.Correct))), nil
+	return append(append([]*big.Int{layout}, vec...), digest, big.NewInt(int64(p.Correct))), nil
 }
 
 func score(correct, n int) float64 { return float64(correct) / float64(n) }
-
-// parseField reads a decimal field element.
-func parseField(s string) (*big.Int, error) {
-	v, ok := new(big.Int).SetString(s, 10)
-	if !ok || v.Sign() < 0 || v.Cmp(proof.Field()) >= 0 {
-		return nil, fmt.Errorf("%q is not a field element in decimal", s)
-	}
-	return v, nil
-}

@@ -1,9 +1,6 @@
 package inference
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"math/big"
@@ -22,7 +19,7 @@ import (
 //	{
 //	  "context": "nonce" | null,
 //	  "model": {"weights": "private", "commitment": "<decimal>"}
-//	         | {"weights": "public", "digest": "sha256:…"},
+//	         | {"weights": "public", "weights_digest": "sha256:…"},
 //	  "input": {"visibility": "private"}
 //	         | {"visibility": "public", "tensors": [Tensor…]}
 //	         | {"visibility": "hashed", "tensors": [TensorMeta…], "commitment": "<decimal>"},
@@ -55,7 +52,7 @@ type Public struct {
 type ModelPublic struct {
 	Weights    circuit.Visibility `json:"weights"`
 	Commitment string             `json:"commitment,omitempty"`
-	Digest     string             `json:"digest,omitempty"`
+	Digest     string             `json:"weights_digest,omitempty"`
 }
 
 // Values is an input or output side as its visibility reveals it.
@@ -124,32 +121,6 @@ func (pub *Public) layout() *layout {
 		return s
 	}
 	return &layout{Weights: pub.Model.Weights, Model: pub.Model.Digest, Input: side(&pub.Input), Output: side(&pub.Output)}
-}
-
-// WeightsDigest is a public-weights model's identity: "sha256:" and the hex
-// of sha256("zkai-weights/1\x00" ‖ n ‖ (bits ‖ len ‖ values)…) over the
-// program's weight tensors in order (the same tensors and widths the
-// private-weights commitment covers), every number a big-endian uint64 (a
-// value as its two's complement). It depends only on the quantised
-// weights, so two compiles of the same model and settings agree.
-func WeightsDigest(p *quant.Program) string {
-	ts := WeightTensors(p)
-	h := sha256.New()
-	h.Write([]byte("zkai-weights/1\x00"))
-	var buf [8]byte
-	put := func(v uint64) {
-		binary.BigEndian.PutUint64(buf[:], v)
-		h.Write(buf[:])
-	}
-	put(uint64(len(ts)))
-	for _, t := range ts {
-		put(uint64(t.Bits))
-		put(uint64(len(t.Values)))
-		for _, v := range t.Values {
-			put(uint64(v))
-		}
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // isDigest reports whether s is "sha256:" and 64 lowercase hex digits.
