@@ -13,40 +13,159 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 )
 
-// Mutation is a document with the leaf at Path changed.
+// Mutation is a document with the leaf at Path changed as What says.
 type Mutation struct {
 	Path string // dot-separated keys and array indices, e.g. "shards.0.public.rows"
+	What string
 	Doc  []byte
+	// Minimal marks the one mutation per leaf that changes its value as
+	// little as possible and keeps it well-formed (a number or decimal
+	// string +1, a digest's last hex digit, one character, a flipped
+	// boolean): the change a forger would make, which only the
+	// cryptography should catch.
+	Minimal bool
 }
 
-// All returns one mutation per leaf of doc (strings, numbers, booleans and
-// nulls, in arrays and objects at any depth), in a fixed order. A leaf
-// changes as little as possible while staying well-formed where it can: a
-// decimal string or a number goes up by one, a boolean flips, a "sha256:"
-// digest changes its last hex digit, any other string one character.
+// All returns the one-place mutations of doc, in a fixed order: every
+// number ±1, doubled plus one, negated minus one, or turned into a string;
+// every string extended, shortened, emptied, zero-prefixed, replaced by a
+// number, or changed in one character (a decimal string counts up, a
+// "sha256:" digest changes its last hex digit); every boolean flipped;
+// every null replaced; every array element dropped and duplicated; every
+// object member deleted, and an unknown member added to every object.
 func All(doc []byte) ([]Mutation, error) {
 	root, err := decode(doc)
 	if err != nil {
 		return nil, err
 	}
-	var paths [][]string
-	walk(root, nil, func(p []string) { paths = append(paths, append([]string(nil), p...)) })
-	out := make([]Mutation, 0, len(paths))
-	for _, p := range paths {
-		t, err := decode(doc) // a fresh tree per mutation
-		if err != nil {
-			return nil, err
+	var out []Mutation
+	var failed error
+	emit := func(path, what string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil && failed == nil {
+			failed = fmt.Errorf("jsonmut: %w", err)
 		}
-		t = set(t, p)
-		b, err := json.Marshal(t)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Mutation{Path: strings.Join(p, "."), Doc: b})
+		out = append(out, Mutation{Path: path, What: what, Doc: b, Minimal: strings.HasPrefix(what, minimal)})
 	}
-	return out, nil
+	walk(root, "", func(v any) any { return v }, emit)
+	return out, failed
+}
+
+// walk emits the mutations of v, found at path, through set, which
+// rebuilds the whole document around a replacement of v.
+func walk(v any, path string, set func(any) any, emit func(path, what string, doc any)) {
+	join := func(k string) string { return strings.TrimPrefix(path+"."+k, ".") }
+	switch x := v.(type) {
+	case json.Number:
+		if i, ok := new(big.Int).SetString(string(x), 10); ok {
+			one := big.NewInt(1)
+			for _, y := range []*big.Int{new(big.Int).Add(i, one), new(big.Int).Sub(i, one),
+				new(big.Int).Add(new(big.Int).Lsh(i, 1), one), new(big.Int).Sub(new(big.Int).Neg(i), one)} {
+				emit(path, "number "+y.String(), set(json.Number(y.String())))
+			}
+		} else {
+			f, _ := x.Float64()
+			for _, y := range []float64{f + 1, f - 1, 2*f + 1, -f - 1} {
+				emit(path, "number", set(json.Number(strconv.FormatFloat(y, 'g', -1, 64))))
+			}
+		}
+		emit(path, minimal+" "+fmt.Sprint(mutate(x)), set(mutate(x)))
+		emit(path, "number as a string", set(string(x)))
+	case string:
+		alts := []any{x + "1", "", "0" + x, json.Number("7")}
+		if x != "" {
+			alts = append(alts, x[:len(x)-1])
+		}
+		for _, y := range alts {
+			emit(path, fmt.Sprintf("string %.20q", fmt.Sprint(y)), set(y))
+		}
+		emit(path, fmt.Sprintf("%s %.20q", minimal, mutateString(x)), set(mutateString(x)))
+	case bool:
+		emit(path, minimal+" flipped", set(!x))
+	case nil:
+		for _, y := range []any{"x", json.Number("0"), []any{}, map[string]any{}} {
+			emit(path, "null replaced", set(y))
+		}
+	case []any:
+		for i := range x {
+			p := join(strconv.Itoa(i))
+			emit(p, "dropped", set(slices.Delete(slices.Clone(x), i, i+1)))
+			emit(p, "duplicated", set(slices.Insert(slices.Clone(x), i, x[i])))
+			walk(x[i], p, func(y any) any {
+				c := slices.Clone(x)
+				c[i] = y
+				return set(c)
+			}, emit)
+		}
+		emit(path, "null", set(nil))
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			emit(join(k), "deleted", set(with(x, k, deleted)))
+			walk(x[k], join(k), func(y any) any { return set(with(x, k, y)) }, emit)
+		}
+		emit(path, "unknown member", set(with(x, "zz_unknown", json.Number("1"))))
+	}
+}
+
+// minimal starts the description of a Minimal mutation.
+const minimal = "minimal:"
+
+// deleted, given to with, deletes the key.
+var deleted = new(struct{})
+
+// with is a copy of m with m[k] = v, or without k when v is deleted.
+func with(m map[string]any, k string, v any) map[string]any {
+	c := maps.Clone(m)
+	if v == any(deleted) {
+		delete(c, k)
+	} else {
+		c[k] = v
+	}
+	return c
+}
+
+// Check runs check on doc and then on every mutation of doc. The
+// document must be accepted (ok), and each mutation rejected, or accepted
+// showing exactly what doc shows (a default written out or left out, an
+// ignored member) — unless its path is under an informational pattern (a
+// leaf the verifier never shows as proven). It returns the mutations, for
+// further checks of how they were rejected.
+func Check(t testing.TB, doc []byte, informational []string, check func(doc []byte) (shown string, ok bool)) []Mutation {
+	t.Helper()
+	honest, ok := check(doc)
+	if !ok {
+		t.Fatalf("the unchanged document is rejected: %s", honest)
+	}
+	ms, err := All(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := 0
+	for _, m := range ms {
+		shown, ok := check(m.Doc)
+		if !ok {
+			continue
+		}
+		accepted++
+		if shown != honest && !slices.ContainsFunc(informational, func(p string) bool { return Under(p, m.Path) }) {
+			t.Errorf("%s (%s): accepted, and shows\n%s\ninstead of\n%s", m.Path, m.What, shown, honest)
+		}
+	}
+	t.Logf("%d mutations, %d accepted (an unchanged result, or an informational leaf)", len(ms), accepted)
+	return ms
+}
+
+// Under reports whether path is at or below a path matching pattern.
+func Under(pattern, path string) bool {
+	n := strings.Count(pattern, ".") + 1
+	xs := strings.SplitN(path, ".", n+1)
+	if len(xs) < n {
+		return false
+	}
+	return Match(pattern, strings.Join(xs[:n], "."))
 }
 
 // Match reports whether path matches pattern, whose "*" segments match any
@@ -74,52 +193,13 @@ func decode(doc []byte) (any, error) {
 	return v, nil
 }
 
-func walk(v any, path []string, leaf func([]string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walk(x[k], append(path, k), leaf)
-		}
-	case []any:
-		for i, e := range x {
-			walk(e, append(path, strconv.Itoa(i)), leaf)
-		}
-	default:
-		leaf(path)
+// mutate is a number's minimal change: +1.
+func mutate(x json.Number) json.Number {
+	if i, ok := new(big.Int).SetString(string(x), 10); ok {
+		return json.Number(i.Add(i, big.NewInt(1)).String())
 	}
-}
-
-// set replaces the leaf at path with its mutation and returns the tree.
-func set(v any, path []string) any {
-	if len(path) == 0 {
-		return mutate(v)
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		x[path[0]] = set(x[path[0]], path[1:])
-	case []any:
-		i, _ := strconv.Atoi(path[0])
-		x[i] = set(x[i], path[1:])
-	}
-	return v
-}
-
-func mutate(v any) any {
-	switch x := v.(type) {
-	case nil:
-		return json.Number("0")
-	case bool:
-		return !x
-	case json.Number:
-		if i, ok := new(big.Int).SetString(x.String(), 10); ok {
-			return json.Number(i.Add(i, big.NewInt(1)).String())
-		}
-		f, _ := x.Float64()
-		return f + 1
-	case string:
-		return mutateString(x)
-	}
-	return v
+	f, _ := x.Float64()
+	return json.Number(strconv.FormatFloat(f+1, 'g', -1, 64))
 }
 
 func mutateString(s string) string {
