@@ -9,27 +9,6 @@ import (
 	"testing"
 )
 
-// smallSet writes the first n test rows of a fixture data.json as
-// {"x", "y"}.
-func smallSet(t *testing.T, fixture string, n int) string {
-	t.Helper()
-	b, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Test struct {
-			X [][]float64 `json:"x"`
-			Y []float64   `json:"y"`
-		} `json:"test"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	out, _ := json.Marshal(map[string]any{"x": d.Test.X[:n], "y": d.Test.Y[:n]})
-	return writeTemp(t, "data.json", out)
-}
-
 // cli runs each command and requires exit 0, returning the last stdout.
 func cli(t *testing.T, cmds ...[]string) string {
 	t.Helper()
@@ -65,8 +44,8 @@ const (
 func TestEvaluationFlagsCLI(t *testing.T) {
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
-	data := smallSet(t, irisDir+"/data.json", 6)
-	other := smallSet(t, irisDir+"/data.json", 4)
+	data := smallSet(t, irisDir+"/data.json", 6, nil)
+	other := smallSet(t, irisDir+"/data.json", 4, nil)
 	model := irisDir + "/model.onnx"
 	eval := p("eval.json")
 	cli(t,
@@ -124,7 +103,7 @@ func TestEvaluationFlagsCLI(t *testing.T) {
 func TestEvaluationMSECLI(t *testing.T) {
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
-	data := smallSet(t, creditDir+"/data.json", 4)
+	data := smallSet(t, creditDir+"/data.json", 4, nil)
 	eval := p("eval.json")
 	cli(t, []string{"commit", data, "-o", p("c.json"), "--opening", p("o.json")})
 	out := cli(t, []string{"compile", creditDir + "/model.onnx", "-o", p("ev"), "--statement", "evaluation", "--data-commitment", p("c.json"),

@@ -8,11 +8,11 @@ import (
 	"testing"
 )
 
-// smallDigits writes the first n rows of the digits test split, with
-// edit applied to the rows and labels.
-func smallDigits(t *testing.T, n int, edit func(x [][]float64, y []float64) ([][]float64, []float64)) string {
+// smallSet writes the first n test rows of a fixture's data.json as
+// {"x", "y"}, with edit (when not nil) applied to the rows and labels.
+func smallSet(t *testing.T, fixture string, n int, edit func(x [][]float64, y []float64) ([][]float64, []float64)) string {
 	t.Helper()
-	b, err := os.ReadFile(mlpData)
+	b, err := os.ReadFile(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func smallDigits(t *testing.T, n int, edit func(x [][]float64, y []float64) ([][
 // prove-eval → verify on 16 digits rows, then bad input.
 func TestEvaluationCLI(t *testing.T) {
 	dir := t.TempDir()
-	data := smallDigits(t, 16, nil)
+	data := smallSet(t, mlpData, 16, nil)
 	c, o, ev := filepath.Join(dir, "c.json"), filepath.Join(dir, "o.json"), filepath.Join(dir, "ev")
 	eval := filepath.Join(dir, "eval.json")
 	steps := [][]string{
@@ -96,13 +96,13 @@ func TestEvaluationCLI(t *testing.T) {
 		{"unknown metric", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "auc"}, "not supported"},
 		{"threshold above 1", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--at-least", "1.5"}, "[0, 1]"},
 		{"ragged rows", []string{"prove-eval", ev, "--data", writeTemp(t, "r.json", []byte(`{"x": [[1, 2], [3]], "y": [0, 1]}`)), "--opening", o, "-o", eval}, "same length"},
-		{"schema mismatch", []string{"prove-eval", ev, "--data", smallDigits(t, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {
+		{"schema mismatch", []string{"prove-eval", ev, "--data", smallSet(t, mlpData, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {
 			for i := range x {
 				x[i] = x[i][:63]
 			}
 			return x, y
 		}), "--opening", o, "-o", eval}, "63 features"},
-		{"a label changed", []string{"prove-eval", ev, "--data", smallDigits(t, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {
+		{"a label changed", []string{"prove-eval", ev, "--data", smallSet(t, mlpData, 16, func(x [][]float64, y []float64) ([][]float64, []float64) {
 			y[5] = float64((int(y[5]) + 1) % 10)
 			return x, y
 		}), "--opening", o, "-o", eval}, "not the committed data set"},
@@ -124,7 +124,7 @@ func TestEvaluationCLI(t *testing.T) {
 // predict is refused before proving.
 func TestEvaluationLabelsOutOfRange(t *testing.T) {
 	dir := t.TempDir()
-	data := smallDigits(t, 8, func(x [][]float64, y []float64) ([][]float64, []float64) { y[2] = 12; return x, y })
+	data := smallSet(t, mlpData, 8, func(x [][]float64, y []float64) ([][]float64, []float64) { y[2] = 12; return x, y })
 	c, o, ev := filepath.Join(dir, "c.json"), filepath.Join(dir, "o.json"), filepath.Join(dir, "ev")
 	for _, s := range [][]string{
 		{"commit", data, "-o", c, "--opening", o},

@@ -155,21 +155,7 @@ func TestPlonkSRS(t *testing.T) {
 // prover's own insecure_setup word deleted from the file, and with a
 // ceremony SRS the key was not made from passed as trusted.
 func TestPlonkEvaluationSetupJudged(t *testing.T) {
-	b, err := os.ReadFile("../../testdata/models/iris_logreg/data.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Test struct {
-			X [][]float64 `json:"x"`
-			Y []float64   `json:"y"`
-		} `json:"test"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	rows, _ := json.Marshal(map[string]any{"x": d.Test.X[:8], "y": d.Test.Y[:8]})
-	data := writeTemp(t, "data.json", rows)
+	data := smallSet(t, "../../testdata/models/iris_logreg/data.json", 8, nil)
 	dir := t.TempDir()
 	c, o, ev, eval := filepath.Join(dir, "c.json"), filepath.Join(dir, "o.json"), filepath.Join(dir, "ev"), filepath.Join(dir, "eval.json")
 	for _, args := range [][]string{
@@ -183,7 +169,7 @@ func TestPlonkEvaluationSetupJudged(t *testing.T) {
 		}
 	}
 	var f map[string]any
-	if b, err = os.ReadFile(eval); err != nil || json.Unmarshal(b, &f) != nil {
+	if b, err := os.ReadFile(eval); err != nil || json.Unmarshal(b, &f) != nil {
 		t.Fatalf("%s: %v", eval, err)
 	}
 	delete(f, "insecure_setup")
