@@ -43,19 +43,7 @@ func TestFixtureModels(t *testing.T) {
 				if testing.Short() && (name == "mnist_mlp" || name == "lenet5") && wmode == Private {
 					t.Skip("large private-weights circuit in -short mode")
 				}
-				dir := filepath.Join("../testdata/models", name)
-				in, err := input.Load(filepath.Join(dir, "input.json"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				m, err := engine.Open(filepath.Join(dir, "model.onnx"), engine.Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, err := m.Run(in.Data)
-				if err != nil {
-					t.Fatal(err)
-				}
+				m, r := runFixture(t, filepath.Join("../testdata/models", name))
 				c, err := NewInference(m.Program, Options{Weights: wmode, Input: Private, Output: Public}, testLayout)
 				if err != nil {
 					t.Fatal(err)
@@ -141,19 +129,7 @@ var testLayout = big.NewInt(424242)
 // assignment claiming another layout digest is refused. (Its cost, one
 // constraint, shows in testdata/constraints.golden.)
 func TestLayoutBound(t *testing.T) {
-	dir := "../testdata/models/iris_logreg"
-	in, err := input.Load(filepath.Join(dir, "input.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := engine.Open(filepath.Join(dir, "model.onnx"), engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := m.Run(in.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, r := runFixture(t, "../testdata/models/iris_logreg")
 	opt := Options{Weights: Public, Input: Public, Output: Public}
 	c, err := NewInference(m.Program, opt, testLayout)
 	if err != nil {
@@ -167,4 +143,22 @@ func TestLayoutBound(t *testing.T) {
 	if _, err := NewInference(m.Program, opt, nil); err == nil || !strings.Contains(err.Error(), "layout digest") {
 		t.Fatalf("a circuit without a layout digest: %v", err)
 	}
+}
+
+// runFixture opens a fixture model and runs it on its input.json.
+func runFixture(t *testing.T, dir string) (*engine.Model, *engine.RunResult) {
+	t.Helper()
+	in, err := input.Load(filepath.Join(dir, "input.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := engine.Open(filepath.Join(dir, "model.onnx"), engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Run(in.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, r
 }

@@ -179,9 +179,9 @@ func TestTamperReachesCrypto(t *testing.T) {
 					return map[string]*bn254.G1Affine{"Ar": &p.Ar, "Krs": &p.Krs, "Commitments[0]": &p.Commitments[0], "CommitmentPok": &p.CommitmentPok}
 				}
 				for name := range points(&groth16bn254.Proof{Commitments: make([]bn254.G1Affine, 1)}) {
-					rejectedByCrypto(t, b, keys.VK, regroth(t, p49, func(p *groth16bn254.Proof) { *points(p)[name] = g1 }), 49, name+" replaced")
+					rejectedByCrypto(t, b, keys.VK, reencode(t, p49, func(p *groth16bn254.Proof) { *points(p)[name] = g1 }), 49, name+" replaced")
 				}
-				rejectedByCrypto(t, b, keys.VK, regroth(t, p49, func(p *groth16bn254.Proof) { p.Bs = g2 }), 49, "Bs replaced")
+				rejectedByCrypto(t, b, keys.VK, reencode(t, p49, func(p *groth16bn254.Proof) { p.Bs = g2 }), 49, "Bs replaced")
 
 				// Re-randomised: Ar·s and Bs·s⁻¹ pair as before.
 				var s, inv fr.Element
@@ -190,7 +190,7 @@ func TestTamperReachesCrypto(t *testing.T) {
 				}
 				inv.Inverse(&s)
 				var sb, ib big.Int
-				other := regroth(t, p49, func(p *groth16bn254.Proof) {
+				other := reencode(t, p49, func(p *groth16bn254.Proof) {
 					p.Ar.ScalarMultiplication(&p.Ar, s.BigInt(&sb))
 					p.Bs.ScalarMultiplication(&p.Bs, inv.BigInt(&ib))
 				})
@@ -207,37 +207,26 @@ func TestTamperReachesCrypto(t *testing.T) {
 						"batched opening": &p.BatchedProof.H, "shifted opening": &p.ZShiftedOpening.H}
 				}
 				for name := range points(&plonkbn254.Proof{Bsb22Commitments: make([]bn254.G1Affine, 1)}) {
-					rejectedByCrypto(t, b, keys.VK, replonk(t, p49, func(p *plonkbn254.Proof) { *points(p)[name] = g1 }), 49, name+" replaced")
+					rejectedByCrypto(t, b, keys.VK, reencode(t, p49, func(p *plonkbn254.Proof) { *points(p)[name] = g1 }), 49, name+" replaced")
 				}
 			}
 		})
 	}
 }
 
-// regroth decodes a Groth16 proof, changes it and encodes it again.
-func regroth(t *testing.T, data []byte, change func(*groth16bn254.Proof)) []byte {
+// reencode decodes a proof, changes it and encodes it again.
+func reencode[P any, PP interface {
+	*P
+	io.ReaderFrom
+	io.WriterTo
+}](t *testing.T, data []byte, change func(PP)) []byte {
 	t.Helper()
-	var p groth16bn254.Proof
+	p := PP(new(P))
 	if _, err := p.ReadFrom(bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
 	}
-	change(&p)
-	out, err := Bytes(&p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// replonk decodes a PLONK proof, changes it and encodes it again.
-func replonk(t *testing.T, data []byte, change func(*plonkbn254.Proof)) []byte {
-	t.Helper()
-	var p plonkbn254.Proof
-	if _, err := p.ReadFrom(bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	change(&p)
-	out, err := Bytes(&p)
+	change(p)
+	out, err := Bytes(p)
 	if err != nil {
 		t.Fatal(err)
 	}
