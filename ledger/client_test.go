@@ -235,3 +235,56 @@ func TestInclusionProofCheckpointSignature(t *testing.T) {
 		}
 	}
 }
+
+// TestProofFieldsMatchCheckpoints: a proof's stated sizes must be its
+// checkpoints' — an inclusion proof claiming another tree_size, or a
+// consistency proof whose sizes or either checkpoint's signature are off,
+// is refused with its reason (each of these checks once had no test).
+func TestProofFieldsMatchCheckpoints(t *testing.T) {
+	l, key, _ := buildLog(t, 10)
+	ip, err := l.ProveInclusion(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := *ip
+	bad.TreeSize++
+	if _, err := bad.Verify(l.Origin(), key.Verifier()); err == nil || !strings.Contains(err.Error(), "tree_size") {
+		t.Errorf("inclusion proof with tree_size+1: %v", err)
+	}
+	sizes, _ := l.Checkpoints()
+	cp, err := l.ProveConsistency(sizes[len(sizes)-2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cp.Verify(l.Origin(), key.Verifier()); err != nil {
+		t.Fatal(err)
+	}
+	other := newTestKey(t, "test-log").Signer()
+	resign := func(note string) string {
+		c, err := OpenCheckpoint([]byte(note), l.Origin(), key.Verifier())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := SignCheckpoint(c.Checkpoint, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(s.Note)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(*ConsistencyProof)
+		want   string
+	}{
+		{"old size", func(p *ConsistencyProof) { p.OldSize++ }, "sizes differ"},
+		{"new size", func(p *ConsistencyProof) { p.NewSize-- }, "sizes differ"},
+		{"old checkpoint signed by another key", func(p *ConsistencyProof) { p.OldCheckpoint = resign(p.OldCheckpoint) }, "no verifiable signatures"},
+		{"new checkpoint signed by another key", func(p *ConsistencyProof) { p.NewCheckpoint = resign(p.NewCheckpoint) }, "no verifiable signatures"},
+	} {
+		q := *cp
+		c.change(&q)
+		if _, _, err := q.Verify(l.Origin(), key.Verifier()); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", c.name, err, c.want)
+		}
+	}
+}
