@@ -45,6 +45,9 @@ type layer struct {
 type Param struct {
 	Name  string // the model constant (ONNX initializer)
 	Shape []int
+	// progName names the program tensor and its recorded scale (a Gemm
+	// bias is NAME/bias).
+	progName string
 	// prog is the program tensor the parameter is used as; use its scale.
 	prog, use int
 	// Scale is the training grid: the parameter is the integer V at scale
@@ -101,7 +104,7 @@ func (t *Trainer) analyse(nodes []*model.Node) error {
 			return 0, fmt.Errorf("train: the settings record no scale for constant %q", progName)
 		}
 		use := p.Tensors[id].Scale
-		t.params = append(t.params, &Param{Name: constName, Shape: slices.Clone(g.Constants[constName].Shape),
+		t.params = append(t.params, &Param{Name: constName, progName: progName, Shape: slices.Clone(g.Constants[constName].Shape),
 			prog: id, use: use, Scale: min(nat, use), Bound: declaredAt(t.settings.ConstBits, nat, use)})
 		return len(t.params) - 1, nil
 	}

@@ -107,6 +107,12 @@ type Config struct {
 	Loss  Loss
 	LR    float64 // η, quantised to H/2^LRScale
 	Batch int
+	// Headroom lowers the recorded natural scale of every trained
+	// parameter by this many bits before compiling, so that a weight may
+	// grow 2^Headroom times beyond the largest initial one (at that cost
+	// in resolution). The settings of the trained model (Settings) keep
+	// the lowered scales.
+	Headroom int
 }
 
 // Trainer holds a model being trained, in fixed point and in float64.
@@ -150,14 +156,23 @@ func New(g *model.Graph, s *quant.Settings, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Headroom < 0 || cfg.Headroom > 16 {
+		return nil, fmt.Errorf("train: weight headroom %d bits is out of range; use 0 to 16", cfg.Headroom)
+	}
 	sc := *s
 	sc.Scales = maps(s.Scales)
 	t.settings = &sc
-	if t.prog, err = quant.Compile(t.graph, t.settings); err != nil {
+	if err := t.compile(nodes); err != nil {
 		return nil, err
 	}
-	if err := t.analyse(nodes); err != nil {
-		return nil, err
+	if cfg.Headroom > 0 {
+		for _, p := range t.params {
+			sc.Scales[p.progName] = max(sc.Scales[p.progName]-cfg.Headroom, 0)
+		}
+		t.params, t.layers = nil, nil
+		if err := t.compile(nodes); err != nil {
+			return nil, err
+		}
 	}
 	out, err := t.tensor(t.headOut)
 	if err != nil {
@@ -182,6 +197,20 @@ func New(g *model.Graph, s *quant.Settings, cfg Config) (*Trainer, error) {
 	}
 	return t, nil
 }
+
+// compile builds the training program under t.settings and its layers.
+func (t *Trainer) compile(nodes []*model.Node) error {
+	var err error
+	if t.prog, err = quant.Compile(t.graph, t.settings); err != nil {
+		return err
+	}
+	return t.analyse(nodes)
+}
+
+// Settings are the fixed-point settings of the training program (with
+// the headroom applied): compiling the trained model with them gives its
+// trained integers back.
+func (t *Trainer) Settings() *quant.Settings { return t.settings }
 
 func maps(m map[string]int) map[string]int {
 	c := make(map[string]int, len(m))
@@ -271,7 +300,7 @@ func (t *Trainer) setFixed(p *Param, v []int64) error {
 	k := p.use - p.Scale
 	for i, x := range v {
 		if x > p.Bound>>k || -x > p.Bound>>k {
-			return fmt.Errorf("train: weight %q element %d reaches %g, beyond the bound %g its scale 2^%d allows; lower the learning rate, or recompile with a smaller scale recorded for it in the settings",
+			return fmt.Errorf("train: weight %q element %d reaches %g, beyond the bound %g its scale 2^%d allows; raise the weight headroom or lower the learning rate",
 				p.Name, i, math.Ldexp(float64(x), -p.Scale), math.Ldexp(float64(p.Bound), -p.use), p.use)
 		}
 	}
