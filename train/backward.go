@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/zkai-dev/zkai/model"
 	"github.com/zkai-dev/zkai/quant"
@@ -38,7 +39,7 @@ func backward[T num](b backend[T], t *Trainer, head []T, grads [][]T) error {
 		}
 		cur, ok := delta[name]
 		if !ok {
-			delta[name] = g
+			delta[name] = slices.Clone(g) // g may be another value's gradient: never add into it
 			return nil
 		}
 		for k := range cur {
@@ -275,18 +276,19 @@ func (b *intBackend) check(name string, d []int64) error {
 }
 
 // headGrad is P − Y (cross-entropy) or 2·(Ŷ − Y) (mse) at scale G.
-func (b *intBackend) headGrad(y float64) []int64 {
+func (b *intBackend) headGrad(y []int64) ([]int64, error) {
 	p := b.value(b.t.headOut)
-	tg := b.t.target(y)
 	d := make([]int64, len(p))
 	for k := range p {
-		yk, _ := quant.Quantize(tg[k], b.t.gradScale) // labels were checked by Prepare
-		d[k] = p[k] - yk
-		if b.t.loss == LossMSE {
-			d[k] *= 2
+		var err error
+		if d[k], err = b.add(p[k], -y[k]); err == nil && b.t.loss == LossMSE {
+			d[k], err = b.mul(d[k], 2)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("loss gradient: %w", err)
 		}
 	}
-	return d
+	return d, nil
 }
 
 // floatBackend is the float64 reference on one row's model.Graph.Eval.

@@ -344,9 +344,10 @@ func (t *Trainer) FloatWeights() map[string][]float64 {
 // Data is a data set prepared for training: each row quantised for the
 // program and as a float tensor, with its label.
 type Data struct {
-	fixed  [][]int64
-	float  []*model.Tensor
-	labels []float64
+	fixed   [][]int64
+	float   []*model.Tensor
+	labels  []float64
+	targets [][]int64 // Y at scale G
 }
 
 // Len is the number of rows.
@@ -373,8 +374,16 @@ func (t *Trainer) Prepare(set *dataset.Set) (*Data, error) {
 		case y != math.Trunc(y) || y < 0 || int(y) >= max(t.classes, 2) || (t.loss == LossBCE && y > 1):
 			return nil, fmt.Errorf("train: row %d: label %v is not a class of this model (0 to %d)", i, y, max(t.classes, 2)-1)
 		}
+		tg := t.target(y)
+		yq := make([]int64, len(tg))
+		for k, v := range tg {
+			if yq[k], err = quant.Quantize(v, t.gradScale); err != nil {
+				return nil, fmt.Errorf("train: row %d: label: %w", i, err)
+			}
+		}
 		d.fixed = append(d.fixed, q[0])
 		d.float = append(d.float, x)
+		d.targets = append(d.targets, yq)
 	}
 	return d, nil
 }
@@ -427,7 +436,11 @@ func (t *Trainer) Step(d *Data, rows []int) (fixedLoss, floatLoss float64, err e
 		}
 		ib := &intBackend{t: t, w: w, consts: prog.Consts}
 		fixedLoss += t.lossOf(ib.real(t.headOut), d.labels[r])
-		if err := backward(ib, t, ib.headGrad(d.labels[r]), ig); err != nil {
+		head, err := ib.headGrad(d.targets[r])
+		if err == nil {
+			err = backward(ib, t, head, ig)
+		}
+		if err != nil {
 			return 0, 0, fmt.Errorf("train: row %d: %w", r, err)
 		}
 		env, err := fg.Eval([]*model.Tensor{d.float[r]})
@@ -455,6 +468,7 @@ func (t *Trainer) Step(d *Data, rows []int) (fixedLoss, floatLoss float64, err e
 // update applies V ← V − ρ(H·S·2^max(−e,0), B·2^max(e,0)) to every
 // parameter (see the package doc).
 func (t *Trainer) update(grads [][]int64) error {
+	all := make([][]int64, len(t.params))
 	for i, p := range t.params {
 		e := LRScale + t.gradScale + p.inScale - p.Scale
 		d := new(big.Int).Lsh(big.NewInt(int64(t.batch)), uint(max(e, 0)))
@@ -475,8 +489,9 @@ func (t *Trainer) update(grads [][]int64) error {
 		if err := t.setFixed(p, next); err != nil {
 			return err
 		}
-		t.fixed[i] = next
+		all[i] = next
 	}
+	t.fixed = all // all or nothing: a failed step changes no weight
 	return nil
 }
 

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -17,20 +18,24 @@ import (
 
 const fixtures = "../testdata/models/"
 
-// handGraph builds x[1,2] → Gemm(W[1,2]ᵀ, b[1]) → Sigmoid, filling Values by
-// inference as the ONNX loader does.
+// handGraph builds x[1,2] → Gemm(W[1,2]ᵀ, b[1]) → Sigmoid.
 func handGraph(t *testing.T, w []float64, b float64) *model.Graph {
 	t.Helper()
-	x := model.Value{Name: "x", DType: model.Float, Shape: []int{1, 2}}
 	wt, bt := model.NewFloat([]int{1, 2}), model.NewFloat([]int{1})
 	copy(wt.F, w)
 	bt.F[0] = b
+	return build(t, []int{1, 2}, map[string]*model.Tensor{"W": wt, "b": bt},
+		&model.Node{Name: "fc", Op: &model.Gemm{TransB: true, Alpha: 1, Beta: 1}, Inputs: []string{"x", "W", "b"}, Outputs: []string{"z"}},
+		&model.Node{Name: "sig", Op: &model.Unary{Fn: model.Sigmoid}, Inputs: []string{"z"}, Outputs: []string{"p"}})
+}
+
+// build makes a graph with input x by hand, filling Values by inference
+// as the ONNX loader does; the last node's output is the graph's.
+func build(t *testing.T, shape []int, consts map[string]*model.Tensor, nodes ...*model.Node) *model.Graph {
+	t.Helper()
+	x := model.Value{Name: "x", DType: model.Float, Shape: shape}
 	g := &model.Graph{Name: "hand", ModelInputs: []model.Value{x}, Inputs: []model.Value{x},
-		Constants: map[string]*model.Tensor{"W": wt, "b": bt}, Values: map[string]model.Value{"x": x},
-		Nodes: []*model.Node{
-			{Name: "fc", Op: &model.Gemm{TransB: true, Alpha: 1, Beta: 1}, Inputs: []string{"x", "W", "b"}, Outputs: []string{"z"}},
-			{Name: "sig", Op: &model.Unary{Fn: model.Sigmoid}, Inputs: []string{"z"}, Outputs: []string{"p"}},
-		}}
+		Constants: consts, Values: map[string]model.Value{"x": x}, Nodes: nodes}
 	for name, c := range g.Constants {
 		g.Values[name] = c.Value(name)
 	}
@@ -46,16 +51,19 @@ func handGraph(t *testing.T, w []float64, b float64) *model.Graph {
 		outs[0].Name = n.Outputs[0]
 		g.Values[n.Outputs[0]] = outs[0]
 	}
-	g.Outputs = []model.Value{g.Values["p"]}
+	g.Outputs = []model.Value{g.Values[nodes[len(nodes)-1].Outputs[0]]}
 	if err := g.Check(); err != nil {
 		t.Fatal(err)
 	}
 	return g
 }
 
-func compiled(t *testing.T, g *model.Graph) *quant.Settings {
+// compiled returns default settings at a scale with the constants' scales
+// recorded.
+func compiled(t *testing.T, g *model.Graph, scale int) *quant.Settings {
 	t.Helper()
 	s := quant.DefaultSettings()
+	s.Scale = scale
 	if _, err := quant.Compile(g, s); err != nil { // records the constants' scales
 		t.Fatal(err)
 	}
@@ -79,7 +87,7 @@ func compiled(t *testing.T, g *model.Graph) *quant.Settings {
 //	    U = ⌊(19661·2782 + 2^10)/2^11⌋ = 26707 → 16384 − 26707 = −10323
 func TestHandStep(t *testing.T) {
 	g := handGraph(t, []float64{0.5, -0.25}, 0.125)
-	tr, err := New(g, compiled(t, g), Config{LR: 0.3, Batch: 1})
+	tr, err := New(g, compiled(t, g, 12), Config{LR: 0.3, Batch: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +122,96 @@ func TestHandStep(t *testing.T) {
 	fw := tr.FloatWeights()
 	if math.Abs(fw["W"][0]-(0.5-eta*p)) > 1e-12 || math.Abs(fw["b"][0]-(0.125-eta*p)) > 1e-12 {
 		t.Fatalf("float step %v", fw)
+	}
+}
+
+// TestDeepRules trains Flatten → Gemm → Tanh → MatMul + Add → LeakyRelu →
+// Gemm → Sigmoid (bce), then the same body with mse through the final
+// Sigmoid, on a small XOR-like set, so that every backward rule runs. At
+// scale 16, one step must match the float64 step to 1e-3 in every weight
+// (the rounding and the tables' resolution; a wrong rule is off by far
+// more); after 4 epochs the losses must agree within 0.01 (weights drift
+// further apart where a Relu-like mask flips between the two, which is
+// the discretisation, not an error).
+func TestDeepRules(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	w := func(shape ...int) *model.Tensor {
+		v := model.NewFloat(shape)
+		for i := range v.F {
+			v.F[i] = r.Float64() - 0.5
+		}
+		return v
+	}
+	set := &dataset.Set{Name: "xor"}
+	for range 96 {
+		a, b := r.Float64()*2-1, r.Float64()*2-1
+		set.X = append(set.X, []float64{a, b})
+		set.Y = append(set.Y, float64(map[bool]int{true: 1}[a*b > 0]))
+	}
+	for _, loss := range []Loss{LossBCE, LossMSE} {
+		g := build(t, []int{1, 2}, map[string]*model.Tensor{"W1": w(2, 6), "b1": w(6), "W2": w(6, 6), "b2": w(6), "W3": w(1, 6), "b3": w(1)},
+			&model.Node{Name: "flat", Op: &model.Reshape{Shape: []int{1, 2}, OpName: "Flatten"}, Inputs: []string{"x"}, Outputs: []string{"f"}},
+			&model.Node{Name: "fc1", Op: &model.Gemm{Alpha: 1, Beta: 1}, Inputs: []string{"f", "W1", "b1"}, Outputs: []string{"h1"}},
+			&model.Node{Name: "tanh", Op: &model.Unary{Fn: model.Tanh}, Inputs: []string{"h1"}, Outputs: []string{"a1"}},
+			&model.Node{Name: "mm", Op: &model.MatMul{}, Inputs: []string{"a1", "W2"}, Outputs: []string{"m2"}},
+			&model.Node{Name: "add", Op: &model.Binary{Kind: model.Add}, Inputs: []string{"m2", "b2"}, Outputs: []string{"h2"}},
+			&model.Node{Name: "leaky", Op: &model.Unary{Fn: model.LeakyRelu, Alpha: 0.1}, Inputs: []string{"h2"}, Outputs: []string{"a2"}},
+			&model.Node{Name: "fc3", Op: &model.Gemm{TransB: true, Alpha: 1, Beta: 1}, Inputs: []string{"a2", "W3", "b3"}, Outputs: []string{"z"}},
+			&model.Node{Name: "sig", Op: &model.Unary{Fn: model.Sigmoid}, Inputs: []string{"z"}, Outputs: []string{"p"}})
+		tr, err := New(g, compiled(t, g, 16), Config{Loss: loss, LR: 0.5, Batch: 8, Headroom: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if layers := map[Loss]int{LossBCE: 7, LossMSE: 8}[loss]; len(tr.Params()) != 6 || len(tr.layers) != layers {
+			t.Fatalf("%s: %d parameters, %d layers; want 6, %d", loss, len(tr.Params()), len(tr.layers), layers)
+		}
+		d, err := tr.Prepare(set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tr.Step(d, []int{0, 1, 2, 3, 4, 5, 6, 7}); err != nil {
+			t.Fatal(err)
+		}
+		fw, rw := tr.Weights(), tr.FloatWeights()
+		worst, moved := 0.0, 0.0
+		for name, v := range fw {
+			for i := range v {
+				worst = math.Max(worst, math.Abs(v[i]-rw[name][i]))
+				moved = math.Max(moved, math.Abs(rw[name][i]-g.Constants[name].F[i]))
+			}
+		}
+		if worst > 1e-3 || moved < 1e-3 {
+			t.Errorf("%s: one step: max |fixed − float| weight %.3g, largest change %.3g", loss, worst, moved)
+		}
+		var st *EpochStats
+		for e := range 4 {
+			if st, err = tr.Epoch(d, e, 1, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if math.Abs(st.FixedLoss-st.FloatLoss) > 0.01 {
+			t.Errorf("%s: last epoch loss fixed %.4f, float %.4f", loss, st.FixedLoss, st.FloatLoss)
+		}
+		t.Logf("%s: one step max weight diff %.2g; epoch 4 loss fixed %.4f float %.4f", loss, worst, st.FixedLoss, st.FloatLoss)
+	}
+}
+
+// declaredAt must agree with quant.Compile's float formula
+// ⌈D·2^(use−nat) + 1/2⌉ (D·2^0 = D when use = nat).
+func TestDeclaredAt(t *testing.T) {
+	for _, cb := range []int{8, 16} {
+		d := math.Ldexp(1, cb-1) - 1
+		for nat := 0; nat <= 24; nat++ {
+			for use := 0; use <= 36; use++ { // beyond, the float formula loses digits
+				want := d
+				if use != nat {
+					want = math.Ceil(math.Ldexp(d, use-nat) + 0.5)
+				}
+				if got := declaredAt(cb, nat, use); float64(got) != want {
+					t.Fatalf("declaredAt(%d, %d, %d) = %d; want %v", cb, nat, use, got, want)
+				}
+			}
+		}
 	}
 }
 
@@ -337,7 +435,7 @@ func TestRefusals(t *testing.T) {
 // declared bound is an error, not a wrap.
 func TestWeightBound(t *testing.T) {
 	g := handGraph(t, []float64{0.5, -0.25}, 0.125)
-	tr, err := New(g, compiled(t, g), Config{LR: 1000, Batch: 1})
+	tr, err := New(g, compiled(t, g, 12), Config{LR: 1000, Batch: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
