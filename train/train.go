@@ -45,10 +45,16 @@
 //   - data movement: δ is scattered back through the program's Move map
 //     (several copies of one element add up).
 //
+// Every δ is checked against ±2^(GradBits−1) when its node is reached, the
+// weight-gradient sums only against ±2^62 (the evaluator errors beyond; a
+// circuit range-checks the δs, each ρ's remainder 0 ≤ r < d and quotient,
+// and the updated weights).
+//
 // # Update
 //
 // Each parameter is an integer V at its training scale t (see Param.Scale;
-// the program uses V·2^(use−t)). The learning rate is H = round(η·2^LRScale)
+// the program uses V·2^(use−t)); initially V = ρ(v, 2^(use−t)) of the
+// compiled program's integer v. The learning rate is H = round(η·2^LRScale)
 // (H ≥ 1). With S the batch's exact gradient sum at scale q (G + s_A for a
 // weight, G for a bias), B the batch size and e = LRScale + q − t:
 //
@@ -63,6 +69,10 @@
 // Epoch e visits the rows in the order Permutation(seed, root, e, n) (see
 // there), in n/B steps of B rows; the last n mod B rows of that order are
 // not used in that epoch, so that every step has the same shape.
+//
+// The reported loss (−ln p_y, binary cross-entropy, squared error) and the
+// accuracy are computed from dequantised outputs, for reporting only: no
+// logarithm enters the integer path.
 //
 // # Float64 reference
 //
