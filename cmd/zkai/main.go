@@ -66,6 +66,7 @@ zkai prints "zkai: error: …" with a hint and exits 1.`,
 		SilenceUsage:  true,
 	}
 	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo(), newCommit(), newProveEval(), newKeygen(), newLedger(), newRegistry(), newGrade())
+	root.AddCommand(newTrain())
 	return root
 }
 
