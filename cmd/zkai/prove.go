@@ -3,13 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/input"
@@ -252,31 +249,4 @@ PROOF.opening.json with the values they hide — never into the bundle.`,
 // openingPath is PROOF.opening.json beside PROOF.json.
 func openingPath(bundle string) string {
 	return strings.TrimSuffix(bundle, ".json") + ".opening.json"
-}
-
-func spin(cmd *cobra.Command, what string) (stop func()) {
-	errw := cmd.ErrOrStderr()
-	if f, ok := errw.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(errw, "%s…\n", what)
-		return func() {}
-	}
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(errw), progressbar.OptionSetDescription(what),
-		progressbar.OptionSpinnerType(14), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = bar.Add(1)
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		_ = bar.Finish()
-	}
 }
