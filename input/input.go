@@ -10,14 +10,14 @@
 // without inputs has "input_data": []. The list may be wrapped as newer EZKL versions write it,
 // {"File": [[...]]}; on-chain sources are refused.
 //
-// input_shapes is optional; when given it has one shape per input and each shape's element count equals the
-// length of that input's list ([] is a scalar shape). Matching the shapes to a model — the batch dimension
+// input_shapes is optional; when it has one shape per input, each shape's element count equals the length
+// of that input's list ([] is a scalar shape). Matching the shapes to a model — the batch dimension
 // EZKL leaves out, inputs the file does not list — is Align's job. input_names is optional and kept when
 // given (one name per input). output_data is optional: the outputs a reference run produced, one flattened
 // list per graph output, for comparison. Other keys, such as input_dtypes and output_shapes, are ignored.
 //
-// Parse promises that every value it returns is a finite float64, that shapes (when present) are consistent
-// with the data, and that the file holds at most MaxValues numbers, so memory stays bounded. Errors are a
+// Parse promises that every value it returns is a finite float64, that shapes (when one per input) are
+// consistent with the data, and that the file holds at most MaxValues numbers, so memory stays bounded. Errors are a
 // single line starting with "input: " that names the offending entry, e.g.
 //
 //	input: input_data[0] has 783 values but input_shapes[0] [1 784] needs 784
@@ -43,7 +43,7 @@ const MaxValues = 1 << 26
 // File is a parsed input file.
 type File struct {
 	Data   [][]float64 // one flattened tensor per graph input
-	Shapes [][]int     // nil, or one shape per Data entry
+	Shapes [][]int     // nil, or input_shapes: one shape per Data entry, or as Align describes
 	Names  []string    // nil, or one name per Data entry (input_names)
 	// Outputs is nil, or output_data: a reference run's outputs, one flattened tensor per graph output.
 	Outputs [][]float64
@@ -154,23 +154,16 @@ func (f *File) check() error {
 			}
 		}
 	}
-	if f.Shapes != nil {
-		if len(f.Shapes) != len(f.Data) {
-			return fmt.Errorf("input: input_shapes has %d shapes but input_data has %d inputs; give one shape per input",
-				len(f.Shapes), len(f.Data))
+	for i, shape := range f.Shapes {
+		for j, d := range shape {
+			if d < 0 || d > MaxValues {
+				return dimError(i, j, d)
+			}
 		}
-		for i, shape := range f.Shapes {
-			n := 1
-			for j, d := range shape {
-				if d < 0 || d > MaxValues {
-					return dimError(i, j, d)
-				}
-				n = min(n*d, MaxValues+1) // both factors are at most MaxValues+1: no overflow
-			}
-			if n != len(f.Data[i]) {
-				return fmt.Errorf("input: input_data[%d] has %d values but input_shapes[%d] %v needs %s",
-					i, len(f.Data[i]), i, shape, count(n))
-			}
+		// With one shape per input, each must fit its values; other counts are matched to the model by Align.
+		if n := product(shape); len(f.Shapes) == len(f.Data) && n != len(f.Data[i]) {
+			return fmt.Errorf("input: input_data[%d] has %d values but input_shapes[%d] %v needs %s",
+				i, len(f.Data[i]), i, shape, count(n))
 		}
 	}
 	if f.Names != nil && len(f.Names) != len(f.Data) {
