@@ -68,7 +68,14 @@ func Open(path string, opt Options) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		if in, err = opt.Input.Align(decl); err != nil {
+		given := opt.Input
+		if given.Shapes == nil && given.Names == nil && s != nil && fits(s.InputShapes, given.Data) {
+			// the settings' shapes bind what the file leaves open (several symbolic dimensions)
+			withShapes := *given
+			withShapes.Shapes = s.InputShapes
+			given = &withShapes
+		}
+		if in, err = given.Align(decl); err != nil {
 			return nil, err
 		}
 		lo.InputShapes, lo.InputValues = in.Shapes, in.Data
@@ -113,6 +120,19 @@ func Open(path string, opt Options) (*Model, error) {
 		return nil, err
 	}
 	return &Model{Graph: g, Settings: s, Program: p, Input: in}, nil
+}
+
+// fits reports whether shapes has one shape per entry of data, each of its size.
+func fits(shapes [][]int, data [][]float64) bool {
+	if len(shapes) != len(data) {
+		return false
+	}
+	for i, shape := range shapes {
+		if model.Size(shape) != len(data[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func inputShapes(g *model.Graph) [][]int {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/zkai-dev/zkai/engine"
 	"github.com/zkai-dev/zkai/evaluate"
 	"github.com/zkai-dev/zkai/input"
 	"github.com/zkai-dev/zkai/model/onnx"
@@ -72,9 +74,7 @@ so run, eval and compile agree. --save-settings records the choice.`,
 				}
 			}
 			fmt.Fprintf(out, "max |fixed - float| = %.6g (scale 2^-%d, %s)\n", r.MaxAbsError, m.Settings.Scale, m.Settings.Calibration)
-			if e := r.OutputData; e != nil {
-				fmt.Fprintf(out, "against output_data: max |fixed - output_data| = %.6g, max |float - output_data| = %.6g\n", e.Fixed, e.Float)
-			}
+			printOutputData(out, r)
 			return nil
 		},
 	}
@@ -116,4 +116,11 @@ func loadInput(modelPath, path string) (*input.File, error) {
 		}
 	}
 	return &input.File{Data: [][]float64{}}, nil
+}
+
+// printOutputData prints how far a run is from the input file's output_data, when it had one.
+func printOutputData(w io.Writer, r *engine.RunResult) {
+	if e := r.OutputData; e != nil {
+		fmt.Fprintf(w, "against output_data: max |fixed - output_data| = %.6g, max |float - output_data| = %.6g\n", e.Fixed, e.Float)
+	}
 }
