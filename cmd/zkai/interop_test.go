@@ -75,8 +75,8 @@ func TestRegressionInputRank2GivenShapeRank1(t *testing.T) {
 func TestInteropInputs(t *testing.T) {
 	tests := []struct {
 		name, model, in string // in "" runs without --input
-		want                []float64
-		shape               []int
+		want            []float64
+		shape           []int
 	}{
 		// relu(x·Wᵀ + b) with W = [[0.5 -1 0.25] [1 0.75 -0.5]], b = [0.125 -0.25]
 		{"batch of 1 from the length", "dynamic_batch", `{"input_data": [[1, 2, 3]]}`, []float64{0, 0.75}, []int{1, 2}},
