@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -99,4 +100,48 @@ func decode(t *testing.T, b []byte) *pb.ModelProto {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestAlignTestdata: every input file in testdata matches its model's declared inputs as written (Align
+// keeps the file's full shapes and its data), and without its input_shapes gets the same shapes from the
+// model.
+func TestAlignTestdata(t *testing.T) {
+	var paths []string
+	for _, pattern := range []string{"../../testdata/onnx-node/*/input.json", "../../testdata/onnx-node-extra/*/input.json", "../../testdata/models/*/input*.json"} {
+		m, _ := filepath.Glob(pattern)
+		paths = append(paths, m...)
+	}
+	if len(paths) < 100 {
+		t.Fatalf("found %d input files; is testdata vendored?", len(paths))
+	}
+	for _, path := range paths {
+		in, err := input.Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		model := filepath.Join(filepath.Dir(path), "model.onnx")
+		if strings.HasSuffix(path, "_batch20.json") {
+			model = filepath.Join(filepath.Dir(path), "model_dynamic_batch.onnx")
+		}
+		decl, err := DeclaredInputs(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := in.Align(decl)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if !reflect.DeepEqual(got.Shapes, in.Shapes) || !reflect.DeepEqual(got.Data, in.Data) {
+			t.Errorf("%s: Align changed shapes %v to %v", path, in.Shapes, got.Shapes)
+		}
+		// Flattened without input_shapes, as EZKL's users write it, the shapes come from the model.
+		shapes := in.Shapes
+		in.Shapes = nil
+		if got, err := in.Align(decl); err != nil {
+			t.Errorf("%s without input_shapes: %v", path, err)
+		} else if !reflect.DeepEqual(got.Shapes, shapes) {
+			t.Errorf("%s without input_shapes: Align gave shapes %v; the file has %v", path, got.Shapes, shapes)
+		}
+	}
 }
