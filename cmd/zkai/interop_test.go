@@ -88,6 +88,8 @@ func TestInteropInputs(t *testing.T) {
 			[]float64{1, -2, 3, 1, 2, -3}, []int{2, 3}},
 		{"booleans as numbers", "bool_input", `{"input_data": [[1, 2, 3, -1, -2, -3], [1, 0, 1, 0, 0, 1]]}`,
 			[]float64{1, -2, 3, 1, 2, -3}, []int{2, 3}},
+		// x + float(k)
+		{"integers", "int_input", `{"input_data": [[0.5, 1, -2], [3, -4, 100000]]}`, []float64{3.5, -3, 99998}, []int{3}},
 		// relu([-1.5 0.5 2 -0.25]) * 2
 		{"no inputs, empty input_data", "constant", `{"input_data": []}`, []float64{0, 1, 4, 0}, []int{4}},
 		{"no inputs, no --input", "constant", "", []float64{0, 1, 4, 0}, []int{4}},
@@ -119,6 +121,7 @@ func TestInteropInputErrors(t *testing.T) {
 			"input_data[0] has 6 values, which fit input a [batch n] in several shapes, such as [6 1] and [1 6]; give the shape in input_shapes"},
 		{"no multiple", "dynamic_batch", `{"input_data": [[1, 2, 3, 4]]}`, "input_data[0] has 4 values; input x [batch 3] needs a multiple of 3"},
 		{"bool out of range", "bool_input", `{"input_data": [[1, 2, 3, -1, -2, -3], [2, 0, 1, 0, 0, 1]]}`, "this boolean input takes 0 or 1"},
+		{"fraction for an integer", "int_input", `{"input_data": [[0.5, 1, -2], [3, -4.5, 1]]}`, `input "k" element 1 is -4.5; this input takes integers`},
 		{"weight by name", "dynamic_batch", `{"input_data": [[1, 2, 3], [0]], "input_names": ["x", "b"]}`, `input_names[1] "b" is a weight of the model`},
 		{"input to a model without", "constant", `{"input_data": [[1]]}`, "input_data has 1 inputs; the model takes 0 (none)"},
 		{"output_data count", "constant", `{"input_data": [], "output_data": [[0, 1, 4, 0], [1]]}`, "output_data has 2 outputs; the model has 1 (y [4])"},
@@ -152,16 +155,18 @@ func TestOutputData(t *testing.T) {
 	}
 }
 
-// TestProveInterop proves the boolean-input and the input-less models through the CLI, and prove --json
-// reports output_data differences.
+// TestProveInterop proves the boolean-input, integer-input and input-less models through the CLI, and
+// prove --json reports output_data differences.
 func TestProveInterop(t *testing.T) {
 	for _, tt := range []struct {
-		model, in string
-		want      []float64
+		model, in  string
+		want       []float64
+		outputData map[string]float64 // prove --json's output_data
 	}{
 		{"bool_input", `{"input_data": [[1, 2, 3, -1, -2, -3], [true, false, true, false, false, true]], "output_data": [[1, -2, 3, 1, 2, -2]]}`,
-			[]float64{1, -2, 3, 1, 2, -3}},
-		{"constant", "", []float64{0, 1, 4, 0}},
+			[]float64{1, -2, 3, 1, 2, -3}, map[string]float64{"fixed_max_abs_error": 1, "float_max_abs_error": 1}},
+		{"int_input", `{"input_data": [[0.5, 1, -2], [3, -4, 100000]]}`, []float64{3.5, -3, 99998}, nil},
+		{"constant", "", []float64{0, 1, 4, 0}, nil},
 	} {
 		dir := filepath.Join(t.TempDir(), tt.model)
 		bundle := filepath.Join(t.TempDir(), "proof.json")
@@ -183,7 +188,7 @@ func TestProveInterop(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &p); err != nil {
 			t.Fatal(err)
 		}
-		if tt.in != "" && p.OutputData["fixed_max_abs_error"] != 1 || tt.in == "" && p.OutputData != nil {
+		if !reflect.DeepEqual(p.OutputData, tt.outputData) {
 			t.Errorf("%s: prove --json output_data = %v", tt.model, p.OutputData)
 		}
 		code, stdout, stderr := runCLI(t, "verify", bundle, "--vk", filepath.Join(dir, "vk"), "--json")

@@ -38,6 +38,13 @@ func interopModels() map[string]gr {
 				nd("Where", "where", []string{"m", "x", "nx"}, []string{"y"})},
 			outputs: []*pb.ValueInfoProto{fv("y", 2, 3)},
 		},
+		// An integer input: y = x + float(k).
+		"int_input": {
+			inputs: []*pb.ValueInfoProto{fv("x", 3), vi("k", tInt64, 3)},
+			nodes: []*pb.NodeProto{nd("Cast", "cast", []string{"k"}, []string{"kf"}, aInt("to", int64(tFloat))),
+				nd("Add", "add", []string{"x", "kf"}, []string{"y"})},
+			outputs: []*pb.ValueInfoProto{fv("y", 3)},
+		},
 		// No graph inputs: y = relu(c) * 2 for a constant c.
 		"constant": {
 			inits: []*pb.TensorProto{ft("two", dims(), 2)},
