@@ -62,7 +62,7 @@ func (f *File) Align(decl []Declared) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	shapes, err := f.givenShapes(decl, runtime)
+	given, err := f.givenShapes(decl, runtime)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (f *File) Align(decl []Declared) (*File, error) {
 	for i, d := range runtime {
 		k := order[i]
 		out.Data[i] = f.Data[k]
-		if out.Shapes[i], err = resolve(d, shapes[i], len(f.Data[k]), k); err != nil {
+		if out.Shapes[i], err = f.resolve(d, given[i], k); err != nil {
 			return nil, err
 		}
 	}
@@ -115,9 +115,12 @@ func (f *File) match(decl, runtime []Declared) ([]int, error) {
 	return order, nil
 }
 
-// givenShapes returns the shape input_shapes gives for each runtime input, nil where it gives none.
-func (f *File) givenShapes(decl, runtime []Declared) ([][]int, error) {
-	shapes := make([][]int, len(runtime))
+// givenShapes returns, for each runtime input, the index of its shape in input_shapes, -1 where it has none.
+func (f *File) givenShapes(decl, runtime []Declared) ([]int, error) {
+	shapes := make([]int, len(runtime))
+	for i := range shapes {
+		shapes[i] = -1
+	}
 	switch {
 	case f.Shapes == nil:
 	case f.Names != nil:
@@ -126,18 +129,20 @@ func (f *File) givenShapes(decl, runtime []Declared) ([][]int, error) {
 				len(f.Shapes), len(f.Names))
 		}
 		for i, d := range runtime {
-			shapes[i] = f.Shapes[slices.Index(f.Names, d.Name)]
+			shapes[i] = slices.Index(f.Names, d.Name)
 		}
 	case len(f.Shapes) == len(decl) && len(decl) > len(runtime):
 		i := 0
 		for k, d := range decl {
 			if !d.Initialized {
-				shapes[i] = f.Shapes[k]
+				shapes[i] = k
 				i++
 			}
 		}
 	case len(f.Shapes) <= len(runtime):
-		copy(shapes, f.Shapes)
+		for i := range f.Shapes {
+			shapes[i] = i
+		}
 	default:
 		return nil, fmt.Errorf("input: input_shapes has %d shapes; the model takes %d inputs (%s); give one shape per input in this order",
 			len(f.Shapes), len(runtime), list(runtime))
@@ -145,10 +150,11 @@ func (f *File) givenShapes(decl, runtime []Declared) ([][]int, error) {
 	return shapes, nil
 }
 
-// resolve returns the shape of input d, fed n values from input_data[k], given shape given (nil: none).
-func resolve(d Declared, given []int, n, k int) ([]int, error) {
-	if given != nil {
-		return fitGiven(d, given, n, k)
+// resolve returns the shape of input d, fed input_data[k], with its shape input_shapes[j] (j < 0: none).
+func (f *File) resolve(d Declared, j, k int) ([]int, error) {
+	n := len(f.Data[k])
+	if j >= 0 {
+		return fitGiven(d, f.Shapes[j], n, j, k)
 	}
 	if d.Dims == nil {
 		return nil, fmt.Errorf("input: input %s; give its shape in input_shapes", d)
@@ -167,9 +173,9 @@ func resolve(d Declared, given []int, n, k int) ([]int, error) {
 	switch {
 	case n == fixed:
 		return shape, nil
-	case len(free) == 0:
+	case len(free) == 0 || fixed == 0:
 		return nil, fmt.Errorf("input: input_data[%d] has %d values; input %s needs %s", k, n, d, count(fixed))
-	case fixed == 0 || n%fixed != 0:
+	case n%fixed != 0:
 		return nil, fmt.Errorf("input: input_data[%d] has %d values; input %s needs a multiple of %s", k, n, d, count(fixed))
 	case len(free) == 1:
 		shape[free[0]] = n / fixed
@@ -181,11 +187,24 @@ func resolve(d Declared, given []int, n, k int) ([]int, error) {
 		k, n, d, shape, other)
 }
 
-// fitGiven checks a given shape against the declaration, filling in leading dimensions it leaves out.
-func fitGiven(d Declared, given []int, n, k int) ([]int, error) {
-	if d.Dims == nil {
-		return given, nil
+// fitGiven checks input_shapes[j], given, against the declaration and the n values of input_data[k].
+func fitGiven(d Declared, given []int, n, j, k int) ([]int, error) {
+	shape := given
+	if d.Dims != nil {
+		var err error
+		if shape, err = fillGiven(d, given, j); err != nil {
+			return nil, err
+		}
 	}
+	if size := count(product(shape)); size != strconv.Itoa(n) {
+		return nil, fmt.Errorf("input: input_data[%d] has %d values but input_shapes[%d] %v needs %s", k, n, j, given, size)
+	}
+	return shape, nil
+}
+
+// fillGiven checks input_shapes[k], given, against the declared dimensions, filling in leading ones it
+// leaves out.
+func fillGiven(d Declared, given []int, k int) ([]int, error) {
 	missing := len(d.Dims) - len(given)
 	if missing < 0 {
 		return nil, fmt.Errorf("input: input_shapes[%d] %v has rank %d; input %s has rank %d", k, given, len(given), d, len(d.Dims))
@@ -201,9 +220,6 @@ func fitGiven(d Declared, given []int, n, k int) ([]int, error) {
 		case v >= 0 && shape[i] != v:
 			return nil, fmt.Errorf("input: input_shapes[%d] %v does not fit input %s: dimension %d is %d, not %d", k, given, d, i, shape[i], v)
 		}
-	}
-	if size := count(product(shape)); size != strconv.Itoa(n) {
-		return nil, fmt.Errorf("input: input_data[%d] has %d values but input_shapes[%d] %v needs %s", k, n, k, given, size)
 	}
 	return shape, nil
 }
