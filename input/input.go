@@ -17,8 +17,8 @@
 // list per graph output, for comparison. Other keys, such as input_dtypes and output_shapes, are ignored.
 //
 // Parse promises that every value it returns is a finite float64, that shapes (when one per input) are
-// consistent with the data, and that the file holds at most MaxValues numbers, so memory stays bounded. Errors are a
-// single line starting with "input: " that names the offending entry, e.g.
+// consistent with the data, and that the file holds at most MaxValues numbers, so memory stays bounded.
+// Errors are a single line starting with "input: " that names the offending entry, e.g.
 //
 //	input: input_data[0] has 783 values but input_shapes[0] [1 784] needs 784
 package input
