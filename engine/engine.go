@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/zkai-dev/zkai/dataset"
 	"github.com/zkai-dev/zkai/input"
@@ -19,7 +20,8 @@ import (
 // Options say how to open a model.
 type Options struct {
 	// Input, when set, supplies input shapes (for symbolic dimensions) and
-	// the values of inputs that ops need constant (see onnx.Options).
+	// the values of inputs that ops need constant (see onnx.Options). It is
+	// matched to the model's declared inputs first (input.File.Align).
 	Input *input.File
 	// Exactly one of the following may be set; none means DefaultSettings.
 	Scale        int    // > 0: default settings with this scale
@@ -36,6 +38,9 @@ type Model struct {
 	Graph    *model.Graph
 	Settings *quant.Settings
 	Program  *quant.Program
+	// Input is Options.Input matched to the graph's inputs (one entry per
+	// ModelInputs entry, with full shapes), or nil: feed Run its Data.
+	Input *input.File
 }
 
 // Open loads, configures and compiles a model.
@@ -57,8 +62,23 @@ func Open(path string, opt Options) (*Model, error) {
 		}
 	}
 	lo := onnx.Options{}
+	var in *input.File
 	if opt.Input != nil {
-		lo.InputShapes, lo.InputValues = opt.Input.Shapes, opt.Input.Data
+		decl, err := onnx.DeclaredInputs(path)
+		if err != nil {
+			return nil, err
+		}
+		given := opt.Input
+		if given.Shapes == nil && given.Names == nil && s != nil && fits(s.InputShapes, given.Data) {
+			// the settings' shapes bind what the file leaves open (several symbolic dimensions)
+			withShapes := *given
+			withShapes.Shapes = s.InputShapes
+			given = &withShapes
+		}
+		if in, err = given.Align(decl); err != nil {
+			return nil, err
+		}
+		lo.InputShapes, lo.InputValues = in.Shapes, in.Data
 	}
 	if lo.InputShapes == nil && s != nil {
 		lo.InputShapes = s.InputShapes
@@ -99,7 +119,20 @@ func Open(path string, opt Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Graph: g, Settings: s, Program: p}, nil
+	return &Model{Graph: g, Settings: s, Program: p, Input: in}, nil
+}
+
+// fits reports whether shapes has one shape per entry of data, each of its size.
+func fits(shapes [][]int, data [][]float64) bool {
+	if len(shapes) != len(data) {
+		return false
+	}
+	for i, shape := range shapes {
+		if model.Size(shape) != len(data[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func inputShapes(g *model.Graph) [][]int {
@@ -138,6 +171,9 @@ type RunResult struct {
 	Outputs      []Output `json:"outputs"`
 	FloatOutputs []Output `json:"float_outputs"`
 	MaxAbsError  float64  `json:"max_abs_error"`
+	// OutputData compares both with the input file's output_data, when
+	// CompareOutputData was called.
+	OutputData *OutputDataError `json:"output_data,omitempty"`
 	// Witness is the full integer evaluation (not printed).
 	Witness *quant.Witness `json:"-"`
 }
@@ -168,4 +204,39 @@ func (m *Model) Run(data [][]float64) (*RunResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// OutputDataError is the largest difference between a run's outputs and a
+// reference run's (an input file's output_data).
+type OutputDataError struct {
+	Fixed float64 `json:"fixed_max_abs_error"` // max |fixed - output_data|
+	Float float64 `json:"float_max_abs_error"` // max |float - output_data|
+}
+
+// CompareOutputData sets r.OutputData from want, one flattened list per
+// output; it fails when want does not match the outputs' number and sizes.
+func (r *RunResult) CompareOutputData(want [][]float64) error {
+	if len(want) != len(r.Outputs) {
+		return fmt.Errorf("input: output_data has %d outputs; the model has %d (%s)", len(want), len(r.Outputs), outputList(r.Outputs))
+	}
+	e := &OutputDataError{}
+	for i, o := range r.Outputs {
+		if len(want[i]) != len(o.Data) {
+			return fmt.Errorf("input: output_data[%d] has %d values; output %s %v has %d", i, len(want[i]), o.Name, o.Shape, len(o.Data))
+		}
+		for j, w := range want[i] {
+			e.Fixed = math.Max(e.Fixed, math.Abs(o.Data[j]-w))
+			e.Float = math.Max(e.Float, math.Abs(r.FloatOutputs[i].Data[j]-w))
+		}
+	}
+	r.OutputData = e
+	return nil
+}
+
+func outputList(outs []Output) string {
+	s := make([]string, len(outs))
+	for i, o := range outs {
+		s[i] = fmt.Sprintf("%s %v", o.Name, o.Shape)
+	}
+	return strings.Join(s, ", ")
 }

@@ -87,7 +87,7 @@ func TestParseAccepts(t *testing.T) {
 		want File
 	}{
 		{`{"input_data": [[1, 2.5e-1, -3]]}`, File{Data: [][]float64{{1, 0.25, -3}}}},
-		{"\n{\"input_data\":[[ 1 ,2 ],\r\n\t[]], \"input_shapes\": [[2],[0,3]], \"output_data\": [[\"ignored\"]]} ",
+		{"\n{\"input_data\":[[ 1 ,2 ],\r\n\t[]], \"input_shapes\": [[2],[0,3]], \"public_inputs\": [[\"ignored\"]]} ",
 			File{Data: [][]float64{{1, 2}, {}}, Shapes: [][]int{{2}, {0, 3}}}},
 		{`{"input_data": [[7]], "input_shapes": [[]], "input_dtypes": ["int64"], "output_shapes": [[1]]}`,
 			File{Data: [][]float64{{7}}, Shapes: [][]int{{}}}},
@@ -95,6 +95,14 @@ func TestParseAccepts(t *testing.T) {
 			File{Data: [][]float64{{0, 0}}, Shapes: [][]int{{1, 2}}, Names: []string{"x"}}},
 		{`{"input_data": [[1]], "input_shapes": null}`, File{Data: [][]float64{{1}}}},
 		{`{"input_data": []}`, File{Data: [][]float64{}}},
+		// Shapes for only some inputs, or for more (initializer-backed inputs): Align matches them to a model.
+		{`{"input_data": [[1, 2], [3]], "input_shapes": [[2]]}`, File{Data: [][]float64{{1, 2}, {3}}, Shapes: [][]int{{2}}}},
+		{`{"input_data": [[1]], "input_shapes": [[1], [4, 4]]}`, File{Data: [][]float64{{1}}, Shapes: [][]int{{1}, {4, 4}}}},
+		// Booleans for bool inputs; EZKL's {"File": ...} wrapper; output_data kept for comparison.
+		{`{"input_data": [[true, false, 1]], "output_data": [[0.5], [true]]}`,
+			File{Data: [][]float64{{1, 0, 1}}, Outputs: [][]float64{{0.5}, {1}}}},
+		{`{"input_data": {"File": [[-0.4, 2.5]]}, "output_data": {"File": [[0, 2.5]]}}`,
+			File{Data: [][]float64{{-0.4, 2.5}}, Outputs: [][]float64{{0, 2.5}}}},
 	}
 	for _, tt := range tests {
 		f, err := Parse([]byte(tt.in))
@@ -126,15 +134,18 @@ func TestParseErrors(t *testing.T) {
 		{`{"input_data": [[1], [2, "Infinity"]]}`, `input_data[1][1] is the string "Infinity"`},
 		{`{"input_data": [[1, null]]}`, "input_data[0][1] is null; want a finite number"},
 		{`{"input_data": [[1, "` + strings.Repeat("x", 33) + `"]]}`, "input_data[0][1] is a string; want a finite number"},
-		{`{"input_data": [[true]]}`, "input_data[0][0] is a boolean"},
+		{`{"input_data": [[1]], "input_shapes": [[true]]}`, "input_shapes[0][0] is a boolean"},
+		{`{"input_data": [[1]], "output_data": [[1, "x"]]}`, `output_data[0][1] is the string "x"`},
+		{`{"input_data": [[1]], "output_data": [1]}`, "output_data[0] must be a list of numbers"},
+		{`{"input_data": {"OnChain": {"rpc": "x"}}}`, "input_data reads from a chain (OnChain)"},
+		{`{"input_data": {"File": [1]}}`, "input_data[0] must be a list of numbers"},
+		{`{"input_data": [[tru]]}`, "invalid JSON"},
 		{`{"input_data": [[{}]]}`, "input_data[0][0] is an object"},
 		{`{"input_data": [[[1, 2], [3, 4]]]}`, "input_data[0][0] is a list; flatten each input to one list of numbers"},
 		{`{"input_data": [[0, 1e309]]}`, "input_data[0][1] = 1e309 overflows float64"},
 		{`{"input_data": [[-1e400]]}`, "input_data[0][0] = -1e400 overflows float64"},
 		{`{"input_data": [[1, 2]], "input_shapes": [[3]]}`, "input_data[0] has 2 values but input_shapes[0] [3] needs 3"},
 		{`{"input_data": [[1, 2]], "input_shapes": [[1, 784]]}`, "input_data[0] has 2 values but input_shapes[0] [1 784] needs 784"},
-		{`{"input_data": [[1, 2], [3]], "input_shapes": [[2]]}`, "input_shapes has 1 shapes but input_data has 2 inputs"},
-		{`{"input_data": [[1]], "input_shapes": [[1], [1]]}`, "input_shapes has 2 shapes but input_data has 1 inputs"},
 		{`{"input_data": [[1]], "input_shapes": [1]}`, "input_shapes[0] must be a list of numbers, got a number"},
 		{`{"input_data": [[1]], "input_shapes": [[-1]]}`, "input_shapes[0][0] is -1; dims must be integers from 0 to 67108864"},
 		{`{"input_data": [[1]], "input_shapes": [[0.5]]}`, "input_shapes[0][0] is 0.5; dims must be integers"},
@@ -185,6 +196,7 @@ func TestMarshal(t *testing.T) {
 			`{"input_data":[[1,-0.5,1e+21,1e-07]]}`},
 		{File{Data: [][]float64{nil, {3}}, Shapes: [][]int{{0}, {}}, Names: []string{"a", "b"}},
 			`{"input_data":[[],[3]],"input_shapes":[[0],[]],"input_names":["a","b"]}`},
+		{File{Data: [][]float64{{1}}, Outputs: [][]float64{{0.5, 2}}}, `{"input_data":[[1]],"output_data":[[0.5,2]]}`},
 		{File{Data: [][]float64{}, Shapes: [][]int{}}, `{"input_data":[],"input_shapes":[]}`},
 	}
 	for _, tt := range tests {
@@ -205,6 +217,8 @@ func TestMarshal(t *testing.T) {
 		{File{Data: [][]float64{{1}}, Names: []string{}}, "input: input_names has 0 names but input_data has 1 inputs"},
 		{File{Data: [][]float64{{1}}, Shapes: [][]int{{-1}}}, "input: input_shapes[0][0] is -1; dims must be integers from 0 to 67108864"},
 		{File{Data: [][]float64{half, half}}, "input: more than 67108864 values in total"},
+		{File{Data: [][]float64{{1}}, Outputs: [][]float64{{math.NaN()}}}, "input: output_data[0][0] is NaN; values must be finite"},
+		{File{Data: [][]float64{half}, Outputs: [][]float64{half}}, "input: more than 67108864 values in total"},
 	}
 	for _, tt := range bad {
 		if _, err := tt.f.Marshal(); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
@@ -241,16 +255,24 @@ func roundTrip(t *testing.T, b []byte) {
 	if err != nil {
 		t.Fatalf("Parse of marshalled %s: %v", out, err)
 	}
-	if len(g.Data) != len(f.Data) || !reflect.DeepEqual(g.Shapes, f.Shapes) || !reflect.DeepEqual(g.Names, f.Names) {
+	if !reflect.DeepEqual(g.Shapes, f.Shapes) || !reflect.DeepEqual(g.Names, f.Names) {
 		t.Fatalf("round trip changed %+v to %+v", f, g)
 	}
-	for i := range f.Data {
-		if len(g.Data[i]) != len(f.Data[i]) {
-			t.Fatalf("round trip changed input %d length from %d to %d", i, len(f.Data[i]), len(g.Data[i]))
+	sameBits(t, "input_data", g.Data, f.Data)
+	sameBits(t, "output_data", g.Outputs, f.Outputs)
+}
+
+func sameBits(t *testing.T, name string, got, want [][]float64) {
+	if len(got) != len(want) || (got == nil) != (want == nil) {
+		t.Fatalf("round trip changed %s from %d lists to %d", name, len(want), len(got))
+	}
+	for i := range want {
+		if len(got[i]) != len(want[i]) {
+			t.Fatalf("round trip changed %s[%d] length from %d to %d", name, i, len(want[i]), len(got[i]))
 		}
-		for j, v := range f.Data[i] {
-			if math.Float64bits(g.Data[i][j]) != math.Float64bits(v) {
-				t.Fatalf("round trip changed input_data[%d][%d] from %v to %v", i, j, v, g.Data[i][j])
+		for j, v := range want[i] {
+			if math.Float64bits(got[i][j]) != math.Float64bits(v) {
+				t.Fatalf("round trip changed %s[%d][%d] from %v to %v", name, i, j, v, got[i][j])
 			}
 		}
 	}
@@ -278,8 +300,34 @@ func FuzzParse(f *testing.F) {
 		`{"input_data": [[1, 2]], "input_shapes": [[1, 3]]}`, `{"input_data": [[1]], "input_shapes": [[-1]]}`,
 		`{"input_data": [[1]], "input_shapes": [[1]], "input_names": ["x", "y"]}`,
 		`{"input_data": [[-0, 5e-324, 1.7976931348623157e308]], "input_names": ["\u00e9<>"]}`,
+		`{"input_data": [[true, false, 0]], "output_data": [[1.5], [false]]}`, `{"input_data": [[1]], "output_data": [[null]]}`,
+		`{"input_data": {"File": [[1, 2]]}, "output_data": {"File": []}}`, `{"input_data": {"OnChain": {}}}`,
+		`{"input_data": {"File": {"File": [[1]]}}}`, `{"input_data": [[1]], "input_shapes": [[true]]}`,
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(roundTrip)
+	decls := [][]Declared{
+		{{Name: "x", Dims: []int{-1, 3}, Params: []string{"batch"}}},
+		{{Name: "x", Dims: []int{-1, -1, 2}}, {Name: "w", Dims: []int{2}, Initialized: true}, {Name: "k", Dims: []int{}}},
+		{{Name: "u"}, {Name: "v", Dims: []int{1 << 40, -1}}},
+		{},
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		roundTrip(t, b)
+		file, err := Parse(b)
+		if err != nil {
+			return
+		}
+		for _, decl := range decls {
+			got, err := file.Align(decl)
+			if err != nil {
+				continue
+			}
+			for i, shape := range got.Shapes { // what Align returns fits its data
+				if product(shape) != len(got.Data[i]) {
+					t.Fatalf("Align(%s) gave shape %v for %d values", b, shape, len(got.Data[i]))
+				}
+			}
+		}
+	})
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/zkai-dev/zkai/dataset"
@@ -45,20 +44,9 @@ output, class 1 when it is ≥ 0.5 after a final Sigmoid, ≥ 0 otherwise.`,
 			if err != nil {
 				return err
 			}
-			var bar *progressbar.ProgressBar
-			if !quiet {
-				bar = progressbar.NewOptions(set.Len(), progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-					progressbar.OptionSetDescription("evaluating"), progressbar.OptionShowCount(),
-					progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100e6))
-			}
-			r, err := evaluate.Run(m.Graph, m.Program, set, func(done int) {
-				if bar != nil {
-					_ = bar.Set(done)
-				}
-			})
-			if bar != nil {
-				_ = bar.Finish()
-			}
+			bar := newBar(cmd, set.Len(), "evaluating", quiet)
+			r, err := evaluate.Run(m.Graph, m.Program, set, bar.set)
+			bar.finish()
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,21 +97,48 @@ func TestRunJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
 	}
-	for _, k := range []string{"outputs", "float_outputs", "max_abs_error"} {
+	for _, k := range []string{"outputs", "float_outputs", "max_abs_error", "output_data"} {
 		if r[k] == nil {
 			t.Errorf("missing key %q", k)
 		}
 	}
-	if len(r) != 3 {
-		t.Errorf("keys %v; want exactly outputs, float_outputs, max_abs_error", r)
+	if len(r) != 4 {
+		t.Errorf("keys %v; want exactly outputs, float_outputs, max_abs_error, output_data (the fixture has output_data)", r)
 	}
-	var outs []struct {
+	type output struct {
 		Name  string    `json:"name"`
 		Shape []int     `json:"shape"`
 		Data  []float64 `json:"data"`
 	}
+	var outs, floats []output
 	if err := json.Unmarshal(r["outputs"], &outs); err != nil || len(outs) != 1 || outs[0].Name != "output" || len(outs[0].Data) != 10 {
 		t.Fatalf("outputs = %s (%v)", r["outputs"], err)
+	}
+	if err := json.Unmarshal(r["float_outputs"], &floats); err != nil || len(floats) != 1 || len(floats[0].Data) != 10 {
+		t.Fatalf("float_outputs = %s (%v)", r["float_outputs"], err)
+	}
+	// output_data reports the largest differences from the file's output_data, recomputed here.
+	var got struct {
+		Fixed *float64 `json:"fixed_max_abs_error"`
+		Float *float64 `json:"float_max_abs_error"`
+	}
+	var file struct {
+		Output [][]float64 `json:"output_data"`
+	}
+	b, err := os.ReadFile(mlpInput)
+	if err != nil || json.Unmarshal(b, &file) != nil || len(file.Output) != 1 || len(file.Output[0]) != 10 {
+		t.Fatalf("fixture %s has no output_data of 10 values (%v)", mlpInput, err)
+	}
+	if err := json.Unmarshal(r["output_data"], &got); err != nil || got.Fixed == nil || got.Float == nil {
+		t.Fatalf("output_data = %s (%v)", r["output_data"], err)
+	}
+	var fixed, float float64
+	for j, w := range file.Output[0] {
+		fixed = max(fixed, math.Abs(outs[0].Data[j]-w))
+		float = max(float, math.Abs(floats[0].Data[j]-w))
+	}
+	if *got.Fixed != fixed || *got.Float != float || float > 1e-4 {
+		t.Errorf("output_data = %s; want fixed %v, float %v (float64 vs the float32 reference within 1e-4)", r["output_data"], fixed, float)
 	}
 }
 

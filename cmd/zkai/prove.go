@@ -3,16 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/zkai-dev/zkai/circuit"
-	"github.com/zkai-dev/zkai/input"
 	"github.com/zkai-dev/zkai/internal/atomicfile"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
@@ -190,7 +187,9 @@ func newProve() *cobra.Command {
 		Long: `prove runs the fixed-point program on the input, proves it, and writes the
 bundle PROOF.json (see README: bundle format), the one file a verifier needs
 besides DIR/vk. It prints the proven outputs, which equal what
-'zkai run MODEL --settings DIR/settings.json' prints.
+'zkai run MODEL --settings DIR/settings.json' prints. INPUT.json is read as
+by run (a model without inputs needs none); with output_data, prove also
+reports the largest difference from it.
 
 --context binds a caller-chosen string (a nonce) into the proof against
 replay. When the input or output is hashed, their salts go to
@@ -199,10 +198,10 @@ PROOF.opening.json with the values they hide — never into the bundle.`,
   zkai prove mnist --input in.json -o proof.json --context "request-42"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if inputPath == "" || out == "" {
-				return withHint(fmt.Errorf("--input and -o are required"), "zkai prove DIR --input INPUT.json -o PROOF.json")
+			if out == "" {
+				return withHint(fmt.Errorf("-o is required"), "zkai prove DIR --input INPUT.json -o PROOF.json")
 			}
-			in, err := input.Load(inputPath)
+			in, err := loadInput(filepath.Join(args[0], inference.ModelFile), inputPath)
 			if err != nil {
 				return err
 			}
@@ -217,6 +216,11 @@ PROOF.opening.json with the values they hide — never into the bundle.`,
 			if err != nil {
 				return err
 			}
+			if in.Outputs != nil {
+				if err := p.Result.CompareOutputData(in.Outputs); err != nil {
+					return err
+				}
+			}
 			if err := writeJSONFile(out, p.Bundle); err != nil {
 				return err
 			}
@@ -228,10 +232,15 @@ PROOF.opening.json with the values they hide — never into the bundle.`,
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return printJSON(w, map[string]any{"proof": out, "seconds": time.Since(start).Seconds(), "public": p.Public})
+				report := map[string]any{"proof": out, "seconds": time.Since(start).Seconds(), "public": p.Public}
+				if e := p.Result.OutputData; e != nil {
+					report["output_data"] = e
+				}
+				return printJSON(w, report)
 			}
 			fmt.Fprintf(w, "proved in %v (prover %v) → %s\n", time.Since(start).Round(time.Millisecond), p.Backend.Round(time.Millisecond), out)
 			printPublic(w, p.Public)
+			printOutputData(w, p.Result)
 			if p.Opening != nil {
 				fmt.Fprintf(w, "  hashed values and their salts in %s (keep it secret; zkai verify --opening checks it)\n", openingPath(out))
 			}
@@ -252,31 +261,4 @@ PROOF.opening.json with the values they hide — never into the bundle.`,
 // openingPath is PROOF.opening.json beside PROOF.json.
 func openingPath(bundle string) string {
 	return strings.TrimSuffix(bundle, ".json") + ".opening.json"
-}
-
-func spin(cmd *cobra.Command, what string) (stop func()) {
-	errw := cmd.ErrOrStderr()
-	if f, ok := errw.(*os.File); !ok || !term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintf(errw, "%s…\n", what)
-		return func() {}
-	}
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(errw), progressbar.OptionSetDescription(what),
-		progressbar.OptionSpinnerType(14), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond))
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = bar.Add(1)
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		_ = bar.Finish()
-	}
 }

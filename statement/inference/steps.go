@@ -334,7 +334,7 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.Run(in.Data)
+	r, err := m.Run(m.Input.Data)
 	if err != nil {
 		return nil, err
 	}
