@@ -18,7 +18,7 @@ func lowerBinary(c *compiler, n *model.Node) error {
 		return err
 	}
 	switch b.Kind {
-	case model.Add, model.Sub, model.Equal, model.Less, model.Greater:
+	case model.Add, model.Sub, model.Equal, model.Less, model.Greater, model.LessOrEqual, model.GreaterOrEqual:
 		x, y, err := c.pairAt(n.Inputs[0], n.Inputs[1])
 		if err != nil {
 			return err

@@ -33,6 +33,17 @@ var converters = map[string]converter{
 	"Add": binaryOp(model.Add), "Sub": binaryOp(model.Sub), "Mul": binaryOp(model.Mul), "Div": binaryOp(model.Div),
 	"Equal": binaryOp(model.Equal), "Less": binaryOp(model.Less), "Greater": binaryOp(model.Greater),
 	"Where": where, "Cast": cast,
+	// activation.go
+	"Elu": activation(model.Elu), "Selu": activation(model.Selu), "Celu": activation(model.Celu),
+	"HardSigmoid": activation(model.HardSigmoid), "HardSwish": activation(model.HardSwish),
+	"Softplus": activation(model.Softplus), "Softsign": activation(model.Softsign), "Mish": activation(model.Mish),
+	"ThresholdedRelu": activation(model.ThresholdedRelu), "Sign": activation(model.Sign), "Abs": activation(model.Abs),
+	"Reciprocal": activation(model.Reciprocal), "Floor": activation(model.Floor), "Ceil": activation(model.Ceil),
+	"Round": activation(model.Round), "Sinh": activation(model.Sinh), "Cosh": activation(model.Cosh),
+	"IsNaN": activation(model.IsNaN), "IsInf": activation(model.IsInf), "PRelu": prelu,
+	"Not": logic(model.Not), "And": logic(model.And), "Or": logic(model.Or), "Xor": logic(model.Xor),
+	"LessOrEqual": binaryOp(model.LessOrEqual), "GreaterOrEqual": binaryOp(model.GreaterOrEqual),
+	"Max": extremum(false), "Min": extremum(true), "Mod": mod,
 	// layout.go
 	"Reshape": reshape, "Flatten": flatten, "Squeeze": squeeze, "Unsqueeze": unsqueeze,
 	"Identity": identity, "Dropout": dropout, "Transpose": transpose, "Slice": slice, "Concat": concat,
