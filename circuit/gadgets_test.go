@@ -122,6 +122,12 @@ func wireOp(op quant.Op, out int, in ...int) {
 		o.In, o.Res = in, out
 	case *quant.Rsqrt:
 		o.In, o.Res = in, out
+	case *quant.Logic:
+		o.In, o.Res = in, out
+	case *quant.RoundInt:
+		o.In, o.Res = in, out
+	case *quant.Mod:
+		o.In, o.Res = in, out
 	default:
 		panic(fmt.Sprintf("wireOp: unknown op %T", op))
 	}
@@ -399,7 +405,7 @@ func gadgetCases() []gadgetCase {
 		}})
 	}
 	// Compare with aligned scales: A·2 vs B.
-	for _, k := range []model.BinaryKind{model.Equal, model.Less, model.Greater} {
+	for _, k := range []model.BinaryKind{model.Equal, model.Less, model.Greater, model.LessOrEqual, model.GreaterOrEqual} {
 		add(gadgetCase{name: "Compare/" + k.String(), p: binaryProg(&quant.Compare{Shift: [2]int{1, 0}, Op: k}, 6, 3, 8, 4, 8, model.Bool, 0, 2),
 			ins: [][][]int64{
 				two(i64(1, 1, 1, -63, 63, -127), i64(1, 2, 3, -127, 127, 127)),
@@ -514,7 +520,54 @@ func gadgetCases() []gadgetCase {
 			{name: "zero claims big", ins: one(1, 2, 3, 4, 5, 0), outs: [][]int64{i64(256, 181, 147, 128, 114, 1023)}},
 			{name: "negative", ins: one(1, 2, 3, 4, 5, -5), outs: [][]int64{i64(256, 181, 147, 128, 114, 0)}},
 		}})
+	elementwiseGadgetCases(add)
 	return cs
+}
+
+// elementwiseGadgetCases adds the Logic, RoundInt and Mod cases.
+func elementwiseGadgetCases(add func(gadgetCase)) {
+	i64 := func(v ...int64) []int64 { return v }
+	one := func(v ...int64) [][]int64 { return [][]int64{v} }
+	two := func(a, b []int64) [][]int64 { return [][]int64{a, b} }
+	// Logic: every pair of bits; a non-bit input is refused.
+	for _, k := range []model.LogicKind{model.Not, model.And, model.Or, model.Xor} {
+		b := newProg()
+		x := b.inT("a", model.Bool, []int{4}, 0, 2)
+		ins := []int{x}
+		set := [][]int64{i64(0, 0, 1, 1)}
+		if k != model.Not {
+			ins = append(ins, b.inT("b", model.Bool, []int{4}, 0, 2))
+			set = append(set, i64(0, 1, 0, 1))
+		}
+		o := b.op(&quant.Logic{Op: k}, "y", model.Bool, []int{4}, 0, 2, ins...)
+		bad := [][]int64{i64(0, 2, 1, 1)}
+		if k != model.Not {
+			bad = append(bad, i64(0, 1, 0, 1))
+		}
+		add(gadgetCase{name: "Logic/" + k.String(), p: b.out(o), ins: [][][]int64{set},
+			refused: []refused{{name: "non-bit input", ins: bad, outs: [][]int64{i64(0, 0, 0, 0)}}}})
+	}
+	// RoundInt at K = 2: ties (±2, ±6 for Round), exact integers, negatives; K = 0.
+	for _, m := range []quant.RoundMode{quant.RoundFloor, quant.RoundCeil, quant.RoundEven} {
+		op := &quant.RoundInt{Mode: m, K: 2}
+		add(gadgetCase{name: "RoundInt/" + op.Kind(), p: unaryProg(op, 8, 2, 8, 0, 7), ins: [][][]int64{
+			one(2, -2, 6, -6, 0, 4, -4, 127), one(1, -1, 3, -3, 5, -5, 10, -128), one(7, -7, 9, -9, 126, -126, 11, -10),
+		}})
+	}
+	add(gadgetCase{name: "RoundInt/K0", p: unaryProg(&quant.RoundInt{Mode: quant.RoundEven}, 3, 0, 8, 0, 8),
+		ins: [][][]int64{one(1, -1, 127)}})
+	// Mod: every sign combination, exact multiples, |A| < |B|, B = ±1; B = 0 refused.
+	for _, fmod := range []bool{false, true} {
+		add(gadgetCase{name: fmt.Sprintf("Mod/fmod=%v", fmod), p: binaryProg(&quant.Mod{Fmod: fmod}, 8, 4, 8, 4, 8, model.Float, 4, 8),
+			ins: [][][]int64{
+				two(i64(7, -7, 7, -7, 6, -6, 3, -3), i64(3, 3, -3, -3, 3, -3, 5, 5)),
+				two(i64(127, -128, 0, 5, -5, 1, 100, -100), i64(1, -1, 7, -128, 127, 2, -2, 64)),
+			},
+			refused: []refused{
+				{name: "by zero", ins: two(i64(1, 1, 1, 1, 1, 1, 1, 1), i64(1, 1, 1, 0, 1, 1, 1, 1)), outs: [][]int64{i64(0, 0, 0, 1, 0, 0, 0, 0)}},
+				{name: "by zero claims 0", ins: two(i64(1, 1, 1, 1, 1, 1, 1, 1), i64(1, 1, 1, 0, 1, 1, 1, 1)), outs: [][]int64{i64(0, 0, 0, 0, 0, 0, 0, 0)}},
+			}})
+	}
 }
 
 // TestGadgetsFullyConstrained checks, for every op kind, that the
@@ -576,7 +629,7 @@ func TestGadgetsFullyConstrained(t *testing.T) {
 	}
 	for _, op := range []quant.Op{&quant.Move{}, &quant.Linear{}, &quant.Add{}, &quant.Mul{}, &quant.ReduceSum{}, &quant.Rescale{},
 		&quant.DivVar{}, &quant.Clamp{}, &quant.LeakyRelu{}, &quant.Compare{}, &quant.Where{}, &quant.ReduceMax{}, &quant.ArgMax{},
-		&quant.Table{}, &quant.GatherVar{}, &quant.Sqrt{}, &quant.Rsqrt{}} {
+		&quant.Table{}, &quant.GatherVar{}, &quant.Sqrt{}, &quant.Rsqrt{}, &quant.Logic{}, &quant.RoundInt{}, &quant.Mod{}} {
 		if !seen[fmt.Sprintf("%T", op)] {
 			t.Errorf("no gadget case for %T", op)
 		}
@@ -906,6 +959,18 @@ func hintAttacks() []hintAttack {
 	add(RsqrtHint, "-1", rootAdd(-1, true), "Rsqrt")
 	add(RsqrtHint, "negated", negateRoot, "Rsqrt")
 	add(RsqrtHint, "+2^10 (out of range)", rootAdd(1<<10, false), "Rsqrt")
+	// the elementwise gadgets: quotients (RoundInt's floor and parity, Mod's
+	// Euclidean division) and signs (Round's tie test, Mod's signs)
+	modUsers := []string{"Mod/fmod=false", "Mod/fmod=true"}
+	roundUsers := []string{"RoundInt/Floor", "RoundInt/Ceil", "RoundInt/Round"}
+	add(DivHint, "q-1,r+d", quotientShift(1, notD(2)), append(roundUsers, modUsers...)...)
+	add(DivHint, "q+1,r-d (negative remainder)", quotientShift(-1, notD(2)), append(roundUsers, modUsers...)...)
+	add(DivHint, "quotient via field inverse", quotientViaInverse, append(roundUsers, modUsers...)...)
+	add(DivHint, "parity: q/2-1, e+2", quotientShift(1, isD(2)), "RoundInt/Round")
+	add(DivHint, "parity flipped, u = (q-e)/2 in the field", parityFlip, "RoundInt/Round")
+	add(SignHint, "flipped", signFlipTamper(false), append([]string{"RoundInt/Round", "Compare/LessOrEqual", "Compare/GreaterOrEqual"}, modUsers...)...)
+	add(SignHint, "flipped at zero", signFlipTamper(true), "Compare/LessOrEqual", "Compare/GreaterOrEqual", "Mod/fmod=true")
+	add(SignHint, "two", setSignTamper(2), modUsers...)
 	return as
 }
 
