@@ -24,7 +24,7 @@ import (
 //     x = 0 is an error for Reciprocal);
 //   - Softplus: relu(x) + ln-table(1 + exp-table(−|x|)), the exp table on
 //     [−17·ln 2, 0] at scale 16, the ln table on [1, 2]; Mish: x times a tanh
-//     table of that on [0, 8] (tanh is 1 within 2^−23 beyond) at scale 16;
+//     table of that on [0, 7] (tanh rounds to 1 beyond) at scale 16;
 //   - Floor, Ceil, Round: RoundInt of x by 2^s, at scale 0 (exact);
 //   - Sinh, Cosh: (exp-table(x) ∓ exp-table(−x))/2, the tables as Exp's
 //     (an input above e^x's representable range is an error);
@@ -89,7 +89,9 @@ func lowerActivation(c *compiler, n *model.Node) error {
 		if err != nil {
 			return err
 		}
-		gate, err := c.table(sp, fxmath.Tanh, 0, tableDomain[fxmath.Tanh][1], gateScale, false, out+"/gate")
+		// tanh(u) rounds to 1 at scale 16 for u > 6.6 (2e^−2u < 2^−17):
+		// the domain [0, 7] keeps the table at scale 9
+		gate, err := c.table(sp, fxmath.Tanh, 0, 7, gateScale, false, out+"/gate")
 		if err != nil {
 			return err
 		}
