@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/consensys/gnark/frontend"
+	"github.com/consensys/gnark/std/lookup/logderivlookup"
 
 	"github.com/zkai-dev/zkai/model"
 	"github.com/zkai-dev/zkai/quant"
@@ -120,4 +121,46 @@ func (b *builder) mod(o *quant.Mod, in [][]frontend.Variable) ([]frontend.Variab
 		out[i] = api.Mul(sigma, r)
 	}
 	return out, nil
+}
+
+// log: with the hinted e, m and r, P = 2^e from a lookup table of the
+// powers 2^0 … 2^(B−1) (which bounds e), x·2^M = m·P + r, 0 ≤ r < P and
+// 2^M ≤ m < 2^(M+1): every term is far below the field size, so this holds
+// over the integers, which forces x > 0, e = ⌊log₂ x⌋ and m = x's top M+1
+// bits. Then out = Values[m − 2^M] + (e − InScale)·L.
+func (b *builder) log(o *quant.Log, x []frontend.Variable) ([]frontend.Variable, error) {
+	api := b.api
+	bits := b.bitsOf(o, 0) - 1 // 0 < x < 2^bits, so e < bits
+	pows := b.constTable(fmt.Sprintf("pow2/%d", bits), bits, func(e int) frontend.Variable { return pow2(e) })
+	vals := b.constTable(fmt.Sprintf("Log/%d/%d", o.M, b.p.Tensors[o.Out()].Scale), len(o.Values),
+		func(i int) frontend.Variable { return o.Values[i] })
+	out := make([]frontend.Variable, len(x))
+	for i, v := range x {
+		h, err := api.Compiler().NewHint(NormHint, 3, v, o.M)
+		if err != nil {
+			return nil, err
+		}
+		e, m, r := h[0], h[1], h[2]
+		p := pows.Lookup(e)[0]
+		api.AssertIsEqual(api.Mul(v, pow2(o.M)), api.Add(api.Mul(m, p), r))
+		b.checkNonNeg(r, bits)
+		b.checkNonNeg(api.Sub(api.Sub(p, 1), r), bits)
+		idx := api.Sub(m, pow2(o.M))
+		b.checkNonNeg(idx, o.M)
+		out[i] = api.Add(vals.Lookup(idx)[0], api.Mul(api.Sub(e, o.InScale), o.L))
+	}
+	return out, nil
+}
+
+// constTable is a lookup table of n constant entries, shared by key.
+func (b *builder) constTable(key string, n int, entry func(i int) frontend.Variable) logderivlookup.Table {
+	if t, ok := b.tables[key]; ok {
+		return t
+	}
+	t := logderivlookup.New(b.api)
+	for i := range n {
+		t.Insert(entry(i))
+	}
+	b.tables[key] = t
+	return t
 }

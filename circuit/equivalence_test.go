@@ -116,6 +116,8 @@ func equivCases() []equivCase {
 		{name: "test_mod_mixed_sign_int32", style: scaled},
 		{name: "test_mod_mixed_sign_float32", style: scaled},
 		{name: "test_mod_int64_fmod", style: scaled},
+		{name: "test_log", style: scaled},
+		{name: "test_logsoftmax_example_1_expanded"},
 	} {
 		for _, set := range []string{"onnx-node", "onnx-node-extra"} {
 			p := filepath.Join("../testdata", set, c.name, "model.onnx")

@@ -128,6 +128,8 @@ func wireOp(op quant.Op, out int, in ...int) {
 		o.In, o.Res = in, out
 	case *quant.Mod:
 		o.In, o.Res = in, out
+	case *quant.Log:
+		o.In, o.Res = in, out
 	default:
 		panic(fmt.Sprintf("wireOp: unknown op %T", op))
 	}
@@ -568,6 +570,17 @@ func elementwiseGadgetCases(add func(gadgetCase)) {
 				{name: "by zero claims 0", ins: two(i64(1, 1, 1, 1, 1, 1, 1, 1), i64(1, 1, 1, 0, 1, 1, 1, 1)), outs: [][]int64{i64(0, 0, 0, 0, 0, 0, 0, 0)}},
 			}})
 	}
+	// Log with M = 3 (table of ln(1 + i/8) at scale 4) on x at scale 2:
+	// x below, at and above 2^M, powers of two, the largest x.
+	{
+		op := &quant.Log{M: 3, InScale: 2, Values: i64(0, 2, 4, 5, 6, 8, 9, 10), L: 11}
+		add(gadgetCase{name: "Log", p: unaryProg(op, 6, 2, 8, 4, 10), ins: [][][]int64{
+			one(1, 2, 3, 7, 8, 9), one(127, 64, 100, 15, 16, 17), one(4, 5, 6, 10, 11, 12),
+		}, refused: []refused{
+			{name: "zero", ins: one(1, 2, 3, 7, 8, 0), outs: [][]int64{i64(-22, -11, -5, 9, 11, 0)}},
+			{name: "negative", ins: one(1, 2, 3, 7, 8, -4), outs: [][]int64{i64(-22, -11, -5, 9, 11, 0)}},
+		}})
+	}
 }
 
 // TestGadgetsFullyConstrained checks, for every op kind, that the
@@ -629,7 +642,7 @@ func TestGadgetsFullyConstrained(t *testing.T) {
 	}
 	for _, op := range []quant.Op{&quant.Move{}, &quant.Linear{}, &quant.Add{}, &quant.Mul{}, &quant.ReduceSum{}, &quant.Rescale{},
 		&quant.DivVar{}, &quant.Clamp{}, &quant.LeakyRelu{}, &quant.Compare{}, &quant.Where{}, &quant.ReduceMax{}, &quant.ArgMax{},
-		&quant.Table{}, &quant.GatherVar{}, &quant.Sqrt{}, &quant.Rsqrt{}, &quant.Logic{}, &quant.RoundInt{}, &quant.Mod{}} {
+		&quant.Table{}, &quant.GatherVar{}, &quant.Sqrt{}, &quant.Rsqrt{}, &quant.Logic{}, &quant.RoundInt{}, &quant.Mod{}, &quant.Log{}} {
 		if !seen[fmt.Sprintf("%T", op)] {
 			t.Errorf("no gadget case for %T", op)
 		}
@@ -971,6 +984,11 @@ func hintAttacks() []hintAttack {
 	add(SignHint, "flipped", signFlipTamper(false), append([]string{"RoundInt/Round", "Compare/LessOrEqual", "Compare/GreaterOrEqual"}, modUsers...)...)
 	add(SignHint, "flipped at zero", signFlipTamper(true), "Compare/LessOrEqual", "Compare/GreaterOrEqual", "Mod/fmod=true")
 	add(SignHint, "two", setSignTamper(2), modUsers...)
+	// NormHint: the exponent off by one either way (m halved or doubled,
+	// r recomputed so that x·2^M = m·2^e + r still holds), r beyond 2^e.
+	add(NormHint, "e+1", normShift(1), "Log")
+	add(NormHint, "e-1", normShift(-1), "Log")
+	add(NormHint, "m-1, r+2^e", normRemainder, "Log")
 	return as
 }
 
@@ -1095,8 +1113,22 @@ func lenientHints(variant int64) []test.TestEngineOption {
 			return h(field, in, out)
 		}
 	}
+	norm := func(field *big.Int, in, out []*big.Int) error {
+		if x := signed(field, in[0]); x.Sign() <= 0 {
+			// e = 0 and m = 2^M (variant 0) or m = 0 (variant 1), r
+			// making x·2^M = m·2^e + r hold
+			n := new(big.Int).Lsh(x, uint(in[1].Int64()))
+			m := new(big.Int).Lsh(big.NewInt(1-variant), uint(in[1].Int64()))
+			out[0].SetInt64(0)
+			out[1].Set(m)
+			out[2].Mod(n.Sub(n, m), field)
+			return nil
+		}
+		return NormHint(field, in, out)
+	}
 	return []test.TestEngineOption{
 		test.WithReplacementHint(solver.GetHintID(DivHint), div),
+		test.WithReplacementHint(solver.GetHintID(NormHint), norm),
 		test.WithReplacementHint(solver.GetHintID(SqrtHint), root(SqrtHint, false)),
 		test.WithReplacementHint(solver.GetHintID(RsqrtHint), root(RsqrtHint, true)),
 	}
@@ -1315,4 +1347,27 @@ func firstErrLine(err error) string {
 		}
 	}
 	return s
+}
+
+// normShift moves NormHint's exponent by k and recomputes m = ⌊x·2^M/2^e⌋
+// and r for it: the equation holds, m leaves [2^M, 2^(M+1)).
+func normShift(k int) tamper {
+	return func(in, out []*big.Int) bool {
+		e := int(out[0].Int64()) + k
+		if e < 0 {
+			return false
+		}
+		n := new(big.Int).Lsh(in[0], uint(in[1].Int64()))
+		out[0].SetInt64(int64(e))
+		out[1].Rsh(n, uint(e))
+		out[2].Sub(n, new(big.Int).Lsh(out[1], uint(e)))
+		return true
+	}
+}
+
+// normRemainder lowers m by one and adds 2^e to r: r ≥ 2^e.
+func normRemainder(in, out []*big.Int) bool {
+	out[1].Sub(out[1], big.NewInt(1))
+	out[2].Add(out[2], new(big.Int).Lsh(big.NewInt(1), uint(out[0].Int64())))
+	return true
 }

@@ -29,12 +29,13 @@ const (
 	Cosh                       // (eˣ+e⁻ˣ)/2
 	IsNaN                      // bool: x is NaN
 	IsInf                      // bool: x is +∞ (Beta ≠ 0) or −∞ (Alpha ≠ 0)
+	Log                        // ln x
 )
 
 var actNames = [...]string{Elu: "Elu", Selu: "Selu", Celu: "Celu", HardSigmoid: "HardSigmoid",
 	HardSwish: "HardSwish", Softplus: "Softplus", Softsign: "Softsign", Mish: "Mish",
 	ThresholdedRelu: "ThresholdedRelu", Sign: "Sign", Abs: "Abs", Reciprocal: "Reciprocal",
-	Floor: "Floor", Ceil: "Ceil", Round: "Round", Sinh: "Sinh", Cosh: "Cosh", IsNaN: "IsNaN", IsInf: "IsInf"}
+	Floor: "Floor", Ceil: "Ceil", Round: "Round", Sinh: "Sinh", Cosh: "Cosh", IsNaN: "IsNaN", IsInf: "IsInf", Log: "Log"}
 
 func (a Act) String() string { return actNames[a] }
 
@@ -128,6 +129,8 @@ func (a *Activation) apply(x float64) float64 {
 		return b2f(math.IsNaN(x))
 	case IsInf:
 		return b2f(math.IsInf(x, 1) && a.Beta != 0 || math.IsInf(x, -1) && a.Alpha != 0)
+	case Log:
+		return math.Log(x)
 	}
 	panic("model: unknown Act")
 }

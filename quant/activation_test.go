@@ -88,6 +88,7 @@ func TestActivationsVsFloat(t *testing.T) {
 		{model.Activation{Fn: model.Reciprocal}, 0.25, 100, 1e-3},
 		{model.Activation{Fn: model.Sinh}, -8, 8, 1e-2}, // the exp table's step 2^−6 over [−13, 33]
 		{model.Activation{Fn: model.Cosh}, -8, 8, 1e-2},
+		{model.Activation{Fn: model.Log}, 1.0 / 4096, 60000, 2e-4}, // m truncated to 13 bits: 2^−12 relative
 		{model.Activation{Fn: model.IsNaN}, -5, 5, 0},
 		{model.Activation{Fn: model.IsInf, Alpha: 1, Beta: 1}, -5, 5, 0},
 	} {
@@ -103,9 +104,15 @@ func TestActivationsVsFloat(t *testing.T) {
 			worst := 0.0
 			for trial := 0; trial < 16; trial++ {
 				ins := gridInputs(rng, g, p, c.lo, c.hi)
-				if trial == 0 { // the rounding boundaries and 0
+				switch {
+				case trial == 0: // the rounding boundaries and 0
 					for j := range ins[0].F {
 						ins[0].F[j] = math.Max(c.lo, math.Min(c.hi, float64(j-32)/4))
+					}
+				case trial == 1 && c.lo > 0: // every binade
+					for j := range ins[0].F {
+						v := math.Round(math.Ldexp(1+float64(j)/64, j/2)) // on the scale-12 grid
+						ins[0].F[j] = math.Min(c.hi, math.Ldexp(v, -12))
 					}
 				}
 				env, err := g.Eval(ins)
@@ -162,6 +169,22 @@ func TestPReluVsFloat(t *testing.T) {
 			if d := math.Abs(got.At(j) - want.At(j)); d > 1e-3*(1+math.Abs(want.At(j))) {
 				t.Fatalf("run-time slope %v, element %d: fixed %v, float %v", run, j, got.At(j), want.At(j))
 			}
+		}
+	}
+}
+
+func TestLogOp(t *testing.T) {
+	// M = 2: Values = round(ln(1 + i/4)·2^4) = 0, 4, 6, 9; L = round(16 ln 2) = 11; input scale 1.
+	op := &Log{io: ioN(1), M: 2, InScale: 1, Values: []int64{0, 4, 6, 9}, L: 11}
+	// x = 1 (0.5): e = 0, m = 4 → 0 − 11; x = 2 (1): 0; x = 3: e = 1, m = 6 → 6;
+	// x = 7: e = 2, m = 7 → 9 + 11; x = 9: e = 3, m = ⌊36/8⌋ = 4 → 22; x = 15: m = 7 → 9 + 22
+	mustRun(t, op, 6, []int64{-11, 0, 6, 20, 22, 31}, []int64{1, 2, 3, 7, 9, 15})
+	mustFail(t, op, 1, "non-positive", []int64{0})
+	mustFail(t, op, 1, "non-positive", []int64{-3})
+	for x := int64(1); x < 1<<20; x = x*3 + 1 {
+		e, m := op.Normalise(x)
+		if m < 4 || m >= 8 || x>>e != 1 || (e >= 2 && m != x>>(e-2)) || (e < 2 && m != x<<(2-e)) {
+			t.Fatalf("Normalise(%d) = %d, %d", x, e, m)
 		}
 	}
 }

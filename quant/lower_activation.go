@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/zkai-dev/zkai/model"
@@ -28,6 +29,10 @@ import (
 //   - Floor, Ceil, Round: RoundInt of x by 2^s, at scale 0 (exact);
 //   - Sinh, Cosh: (exp-table(x) ∓ exp-table(−x))/2, the tables as Exp's
 //     (an input above e^x's representable range is an error);
+//   - Log: a Log op (normalisation to x's top TableBits+1 bits, a table of
+//     ln over [1, 2), the exponent times ln 2) at scale t+8, rounded to t:
+//     any x > 0 the input's bound allows, relative input error ≤ 2^−TableBits;
+//     x ≤ 0 is an error (ONNX gives −∞ or NaN);
 //   - IsNaN, IsInf: constant false — a fixed-point value is always finite.
 func lowerActivation(c *compiler, n *model.Node) error {
 	a := n.Op.(*model.Activation)
@@ -118,6 +123,8 @@ func lowerActivation(c *compiler, n *model.Node) error {
 		}
 		c.define(out, y)
 		return nil
+	case model.Log:
+		return c.log(x, so, out)
 	case model.IsNaN, model.IsInf:
 		c.define(out, c.constTensor(out, model.Bool, t.Shape, 0, make([]int64, t.Len())))
 		return nil
@@ -378,4 +385,27 @@ func lowerMod(c *compiler, n *model.Node) error {
 	}
 	c.define(out, c.emit(op, &op.Res, out, c.t(x).DType, shape, s, bound))
 	return nil
+}
+
+// logGuard is the number of extra bits Log's table and ln 2 carry before
+// the final rounding.
+const logGuard = 8
+
+// log emits a Log op at scale so+logGuard and rounds it to so.
+func (c *compiler) log(x, so int, out string) error {
+	t := c.t(x)
+	m, s := c.s.TableBits, so+logGuard
+	vals, err := fxmath.Table(fxmath.Ln, int64(1)<<m, 1<<m, m, s)
+	if err != nil {
+		return fmt.Errorf("building the Ln table: %w", err)
+	}
+	ln2, err := fxmath.Eval(fxmath.Ln, 2, 0, s)
+	if err != nil {
+		return err
+	}
+	op := &Log{io: io{In: []int{x}}, M: m, InScale: t.Scale, Values: vals, L: ln2}
+	// |e − InScale| < Bits + Scale, and ln(m/2^M) < ln 2
+	bound := float64(t.Bits+t.Scale+1) * float64(ln2)
+	id := c.emit(op, &op.Res, out+"/fine", model.Float, t.Shape, s, bound)
+	return c.finish(id, out)
 }

@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/zkai-dev/zkai/model"
 )
@@ -89,6 +90,48 @@ func (m *Mod) eval(_ *Program, in [][]int64) ([]int64, error) {
 			r += b
 		}
 		out[i] = r
+	}
+	return out, nil
+}
+
+// Log is the natural logarithm by normalisation. For x > 0 (at scale
+// InScale) let e = ⌊log₂ x⌋ and m = ⌊x·2^M / 2^e⌋ ∈ [2^M, 2^(M+1)), x's
+// top M+1 bits; then out = Values[m − 2^M] + (e − InScale)·L, where
+// Values[i] = round(ln(1 + i/2^M)·2^S) and L = round(ln 2·2^S) for the
+// output scale S, both from fxmath (integer arithmetic). A circuit checks
+// x·2^M = m·2^e + r with 0 ≤ r < 2^e and 2^M ≤ m < 2^(M+1), which pins
+// e and m and proves x > 0. x ≤ 0 is an error.
+type Log struct {
+	io
+	M, InScale int
+	Values     []int64
+	L          int64
+}
+
+func (*Log) Kind() string { return "Log" }
+
+// Normalise returns e = ⌊log₂ x⌋ and m = ⌊x·2^M/2^e⌋ for x > 0.
+func (l *Log) Normalise(x int64) (int, int64) {
+	e := bits.Len64(uint64(x)) - 1
+	if e >= l.M {
+		return e, x >> (e - l.M)
+	}
+	return e, x << (l.M - e)
+}
+
+func (l *Log) eval(_ *Program, in [][]int64) ([]int64, error) {
+	out := make([]int64, len(in[0]))
+	for i, x := range in[0] {
+		if x <= 0 {
+			return nil, fmt.Errorf("Log of a non-positive value at element %d (ONNX gives −inf or NaN, which fixed point cannot represent)", i)
+		}
+		e, m := l.Normalise(x)
+		k, ok1 := mulChecked(int64(e-l.InScale), l.L)
+		v, ok2 := addChecked(l.Values[m-int64(1)<<l.M], k)
+		if !ok1 || !ok2 {
+			return nil, errOverflow
+		}
+		out[i] = v
 	}
 	return out, nil
 }

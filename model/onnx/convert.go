@@ -40,7 +40,7 @@ var converters = map[string]converter{
 	"ThresholdedRelu": activation(model.ThresholdedRelu), "Sign": activation(model.Sign), "Abs": activation(model.Abs),
 	"Reciprocal": activation(model.Reciprocal), "Floor": activation(model.Floor), "Ceil": activation(model.Ceil),
 	"Round": activation(model.Round), "Sinh": activation(model.Sinh), "Cosh": activation(model.Cosh),
-	"IsNaN": activation(model.IsNaN), "IsInf": activation(model.IsInf), "PRelu": prelu,
+	"IsNaN": activation(model.IsNaN), "IsInf": activation(model.IsInf), "PRelu": prelu, "Log": activation(model.Log),
 	"Not": logic(model.Not), "And": logic(model.And), "Or": logic(model.Or), "Xor": logic(model.Xor),
 	"LessOrEqual": binaryOp(model.LessOrEqual), "GreaterOrEqual": binaryOp(model.GreaterOrEqual),
 	"Max": extremum(false), "Min": extremum(true), "Mod": mod,

@@ -22,7 +22,7 @@ ReduceMax Gather Slice Squeeze Unsqueeze Pad Erf Gelu LayerNormalization Exp Sqr
 Identity Constant Expand Cast Shape ConstantOfShape Range Dropout Neg""".split())
 # elementwise activations, rounding, logic and comparison (issue 9)
 SUP |= set("""PRelu Elu Selu Celu HardSigmoid HardSwish Softplus Softsign Mish ThresholdedRelu Sign Abs Reciprocal
-Floor Ceil Round Sinh Cosh IsNaN IsInf Not And Or Xor LessOrEqual GreaterOrEqual Max Min Mod""".split())
+Floor Ceil Round Sinh Cosh IsNaN IsInf Not And Or Xor LessOrEqual GreaterOrEqual Max Min Mod Log""".split())
 
 def load(p):
     t = onnx.TensorProto()
