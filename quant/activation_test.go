@@ -3,6 +3,7 @@ package quant
 import (
 	"math"
 	"math/rand"
+	"slices"
 	"testing"
 
 	"github.com/zkai-dev/zkai/model"
@@ -185,6 +186,35 @@ func TestLogOp(t *testing.T) {
 		e, m := op.Normalise(x)
 		if m < 4 || m >= 8 || x>>e != 1 || (e >= 2 && m != x>>(e-2)) || (e < 2 && m != x<<(2-e)) {
 			t.Fatalf("Normalise(%d) = %d, %d", x, e, m)
+		}
+	}
+}
+
+// TestExtremumConstantOperand: a constant operand of Max/Min is quantised
+// at the run-time input's scale, so the result keeps that scale.
+func TestExtremumConstantOperand(t *testing.T) {
+	x := model.Value{Name: "x", DType: model.Float, Shape: []int{4}}
+	for _, isMin := range []bool{false, true} {
+		g := graph(t, []model.Value{x}, map[string]*model.Tensor{"c": floatT([]int{1}, 0.1)},
+			[]*model.Node{{Name: "m", Op: &model.Extremum{Min: isMin}, Inputs: []string{"x", "c"}, Outputs: []string{"y"}}}, "y")
+		p, err := Compile(g, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := p.Tensors[p.Outputs[0]].Scale; s != 12 {
+			t.Fatalf("output at scale %d; want the input's 12", s)
+		}
+		// 0.1 at scale 12 is 410
+		w, err := p.EvalInts([][]int64{{-4096, 409, 410, 411}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []int64{410, 410, 410, 411}
+		if isMin {
+			want = []int64{-4096, 409, 410, 410}
+		}
+		if got := w.Values[p.Outputs[0]]; !slices.Equal(got, want) {
+			t.Fatalf("min=%v: %v; want %v", isMin, got, want)
 		}
 	}
 }

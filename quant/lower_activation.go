@@ -299,17 +299,24 @@ func lowerLogic(c *compiler, n *model.Node) error {
 	return nil
 }
 
-// lowerExtremum lays the inputs, aligned to the largest scale, negated for
-// Min, and broadcast, end to end, and takes the maximum over each output
+// lowerExtremum lays the inputs, aligned to the largest run-time scale
+// (constants quantised at it), negated for Min, and broadcast, end to end, and takes the maximum over each output
 // position with ReduceMax (negated back for Min).
 func lowerExtremum(c *compiler, n *model.Node) error {
 	e := n.Op.(*model.Extremum)
 	out := n.Outputs[0]
 	shapes := make([][]int, len(n.Inputs))
-	s := 0
+	s, sc, runtime := 0, 0, false // the largest scale of the run-time inputs, and of the constants
 	for i, name := range n.Inputs {
 		shapes[i] = c.shapeOf(name)
-		s = max(s, c.naturalScale(name))
+		if c.isConst(name) {
+			sc = max(sc, c.naturalScale(name))
+		} else {
+			s, runtime = max(s, c.naturalScale(name)), true
+		}
+	}
+	if !runtime {
+		s = sc
 	}
 	shape, err := model.BroadcastShape(shapes...)
 	if err != nil {
