@@ -118,6 +118,12 @@ func equivCases() []equivCase {
 		{name: "test_mod_int64_fmod", style: scaled},
 		{name: "test_log", style: scaled},
 		{name: "test_logsoftmax_example_1_expanded"},
+		{name: "test_sin"},
+		{name: "test_cos_example"},
+		{name: "test_tan_example"},
+		{name: "test_asin_example"},
+		{name: "test_acos"},
+		{name: "test_atan"},
 	} {
 		for _, set := range []string{"onnx-node", "onnx-node-extra"} {
 			p := filepath.Join("../testdata", set, c.name, "model.onnx")

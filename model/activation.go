@@ -30,12 +30,19 @@ const (
 	IsNaN                      // bool: x is NaN
 	IsInf                      // bool: x is +∞ (Beta ≠ 0) or −∞ (Alpha ≠ 0)
 	Log                        // ln x
+	Sin                        // sin x
+	Cos                        // cos x
+	Tan                        // tan x
+	Asin                       // asin x
+	Acos                       // acos x
+	Atan                       // atan x
 )
 
 var actNames = [...]string{Elu: "Elu", Selu: "Selu", Celu: "Celu", HardSigmoid: "HardSigmoid",
 	HardSwish: "HardSwish", Softplus: "Softplus", Softsign: "Softsign", Mish: "Mish",
 	ThresholdedRelu: "ThresholdedRelu", Sign: "Sign", Abs: "Abs", Reciprocal: "Reciprocal",
-	Floor: "Floor", Ceil: "Ceil", Round: "Round", Sinh: "Sinh", Cosh: "Cosh", IsNaN: "IsNaN", IsInf: "IsInf", Log: "Log"}
+	Floor: "Floor", Ceil: "Ceil", Round: "Round", Sinh: "Sinh", Cosh: "Cosh", IsNaN: "IsNaN", IsInf: "IsInf", Log: "Log",
+	Sin: "Sin", Cos: "Cos", Tan: "Tan", Asin: "Asin", Acos: "Acos", Atan: "Atan"}
 
 func (a Act) String() string { return actNames[a] }
 
@@ -131,6 +138,18 @@ func (a *Activation) apply(x float64) float64 {
 		return b2f(math.IsInf(x, 1) && a.Beta != 0 || math.IsInf(x, -1) && a.Alpha != 0)
 	case Log:
 		return math.Log(x)
+	case Sin:
+		return math.Sin(x)
+	case Cos:
+		return math.Cos(x)
+	case Tan:
+		return math.Tan(x)
+	case Asin:
+		return math.Asin(x)
+	case Acos:
+		return math.Acos(x)
+	case Atan:
+		return math.Atan(x)
 	}
 	panic("model: unknown Act")
 }

@@ -90,6 +90,12 @@ func TestActivationsVsFloat(t *testing.T) {
 		{model.Activation{Fn: model.Sinh}, -8, 8, 1e-2}, // the exp table's step 2^−6 over [−13, 33]
 		{model.Activation{Fn: model.Cosh}, -8, 8, 1e-2},
 		{model.Activation{Fn: model.Log}, 1.0 / 4096, 60000, 2e-4}, // m truncated to 13 bits: 2^−12 relative
+		{model.Activation{Fn: model.Sin}, -100, 100, 4e-3},         // table step 2^−10, period error (100/2π)·2^−13
+		{model.Activation{Fn: model.Cos}, -100, 100, 4e-3},
+		{model.Activation{Fn: model.Tan}, -1.3, 1.3, 4e-3}, // the index step 2^−10 times 1/cos² ≤ 14
+		{model.Activation{Fn: model.Asin}, -1, 1, 2.5e-2},  // √(2^−10) at ±1
+		{model.Activation{Fn: model.Acos}, -1, 1, 2.5e-2},
+		{model.Activation{Fn: model.Atan}, -1000, 1000, 1e-3},
 		{model.Activation{Fn: model.IsNaN}, -5, 5, 0},
 		{model.Activation{Fn: model.IsInf, Alpha: 1, Beta: 1}, -5, 5, 0},
 	} {

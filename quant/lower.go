@@ -16,7 +16,7 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast" +
 	", Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu, PRelu, Sign, Abs, Neg, " +
-	"Reciprocal, Log, Floor, Ceil, Round, Sinh, Cosh, IsNaN, IsInf, Not, And, Or, Xor, LessOrEqual, GreaterOrEqual, Max, Min, Mod"
+	"Reciprocal, Log, Sin, Cos, Tan, Asin, Acos, Atan, Floor, Ceil, Round, Sinh, Cosh, IsNaN, IsInf, Not, And, Or, Xor, LessOrEqual, GreaterOrEqual, Max, Min, Mod"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.

@@ -33,6 +33,15 @@ import (
 //     ln over [1, 2), the exponent times ln 2) at scale t+8, rounded to t:
 //     any x > 0 the input's bound allows, relative input error ≤ 2^−TableBits;
 //     x ≤ 0 is an error (ONNX gives −∞ or NaN);
+//   - Sin, Cos: a table over one period [0, P/2^s) after r = x mod P (Mod,
+//     Python's sign) with P = round(2π·2^s): for |x| ≤ R the residue is off
+//     by at most (R/2π)·2^−(s+1) besides the table's step; Tan: sin/cos, a
+//     rounded quotient (where cos rounds to 0 it is an error, and near the
+//     poles the error grows as 2^−t/cos²);
+//   - Asin, Acos: a table on [−1, 1] (an input beyond ±1 reads as ±1; near
+//     ±1 the error reaches about √(2^(1−ts)) for table scale ts);
+//   - Atan: with a = |x|, v = a ≤ 1 ? a : 1/max(a, 1) (DivVar), T = an atan
+//     table on [0, 1], u = a ≤ 1 ? T : round(π/2·2^t) − T, and the sign of x;
 //   - IsNaN, IsInf: constant false — a fixed-point value is always finite.
 func lowerActivation(c *compiler, n *model.Node) error {
 	a := n.Op.(*model.Activation)
@@ -68,9 +77,7 @@ func lowerActivation(c *compiler, n *model.Node) error {
 			return errUnsupported("ThresholdedRelu with alpha=%v", a.Alpha)
 		}
 		gt := c.compareConst(x, model.Greater, int64(th), out+"/above")
-		op := &Where{io: io{In: []int{gt, x, c.fill(out+"/zero", t, 0)}}}
-		y = c.emitBits(op, &op.Res, out, t.DType, t.Shape, t.Scale, t.Bits)
-		c.define(out, y)
+		c.define(out, c.where(gt, x, c.fill(out+"/zero", t, 0), out))
 		return nil
 	case model.Sign:
 		gt := c.compareConst(x, model.Greater, 0, out+"/pos")
@@ -125,6 +132,23 @@ func lowerActivation(c *compiler, n *model.Node) error {
 		return nil
 	case model.Log:
 		return c.log(x, so, out)
+	case model.Sin, model.Cos:
+		y, err = c.sinCos(x, a.Fn == model.Cos, so, out)
+	case model.Tan:
+		s, err := c.sinCos(x, false, so, out+"/sin")
+		if err != nil {
+			return err
+		}
+		k, err := c.sinCos(x, true, so, out+"/cos")
+		if err != nil {
+			return err
+		}
+		return c.divVar(s, k, t.Shape, out)
+	case model.Asin, model.Acos:
+		fn := map[model.Act]fxmath.Func{model.Asin: fxmath.Asin, model.Acos: fxmath.Acos}[a.Fn]
+		y, err = c.table(x, fn, -1, 1, so, false, out)
+	case model.Atan:
+		y, err = c.atan(x, so, out)
 	case model.IsNaN, model.IsInf:
 		c.define(out, c.constTensor(out, model.Bool, t.Shape, 0, make([]int64, t.Len())))
 		return nil
@@ -415,4 +439,59 @@ func (c *compiler) log(x, so int, out string) error {
 	bound := float64(t.Bits+t.Scale+1) * float64(ln2)
 	id := c.emit(op, &op.Res, out+"/fine", model.Float, t.Shape, s, bound)
 	return c.finish(id, out)
+}
+
+// sinCos is sin x (cos x with cos) at scale so: x reduced modulo the
+// period P = round(2π·2^s) at x's scale s, then a table over [0, P).
+func (c *compiler) sinCos(x int, cos bool, so int, name string) (int, error) {
+	t := c.t(x)
+	twoPi, err := fxmath.Eval(fxmath.Acos, -1, 0, t.Scale+1) // round(π·2^(s+1))
+	if err != nil {
+		return 0, err
+	}
+	period := c.fill(name+"/period", t, twoPi)
+	op := &Mod{io: io{In: []int{x, period}}}
+	r := c.emit(op, &op.Res, name+"/reduced", t.DType, t.Shape, t.Scale, float64(twoPi))
+	fn := fxmath.Sin
+	if cos {
+		fn = fxmath.Cos
+	}
+	return c.table(r, fn, 0, math.Ldexp(float64(twoPi), -t.Scale), so, false, name)
+}
+
+// atan is atan x at scale so by reduction to [0, 1] (see lowerActivation).
+func (c *compiler) atan(x, so int, name string) (int, error) {
+	t := c.t(x)
+	unit := int64(1) << t.Scale
+	a := c.abs(x, name+"/abs")
+	big := c.compareConst(a, model.Greater, unit, name+"/big")
+	clamp := &Clamp{io: io{In: []int{a}}, Lo: unit, HasLo: true}
+	m := c.emitBits(clamp, &clamp.Res, name+"/atleast1", t.DType, t.Shape, t.Scale, c.t(a).Bits)
+	one := c.constTensor(name+"/one", model.Float, []int{1}, 0, []int64{1})
+	if err := c.divVar(one, m, t.Shape, name+"/inv"); err != nil {
+		return 0, err
+	}
+	v := c.where(big, c.ids[name+"/inv"], a, name+"/reduced")
+	tab, err := c.table(v, fxmath.Atan, 0, 1, so, false, name+"/table")
+	if err != nil {
+		return 0, err
+	}
+	halfPi, err := fxmath.Eval(fxmath.Acos, 0, 0, so) // round(π/2·2^so)
+	if err != nil {
+		return 0, err
+	}
+	comp := c.sum(c.fill(name+"/halfpi", c.t(tab), halfPi), tab, true, name+"/complement")
+	u := c.where(big, comp, tab, name+"/unsigned")
+	ut := c.t(u)
+	neg := &Rescale{io: io{In: []int{u}}, M: -1, D: []int64{1}}
+	nu := c.emit(neg, &neg.Res, name+"/negated", ut.DType, ut.Shape, ut.Scale, ut.maxAbs())
+	return c.where(c.compareConst(x, model.Less, 0, name+"/neg"), nu, u, name), nil
+}
+
+// where emits cond ? x : y (same shape) at the larger of their scales.
+func (c *compiler) where(cond, x, y int, name string) int {
+	s, sh := align(c.t(x).Scale, c.t(y).Scale)
+	op := &Where{io: io{In: []int{cond, x, y}}, Shift: sh}
+	bound := math.Max(math.Ldexp(c.t(x).maxAbs(), sh[0]), math.Ldexp(c.t(y).maxAbs(), sh[1]))
+	return c.emit(op, &op.Res, name, c.t(x).DType, c.t(x).Shape, s, bound)
 }

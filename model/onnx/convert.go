@@ -41,6 +41,8 @@ var converters = map[string]converter{
 	"Reciprocal": activation(model.Reciprocal), "Floor": activation(model.Floor), "Ceil": activation(model.Ceil),
 	"Round": activation(model.Round), "Sinh": activation(model.Sinh), "Cosh": activation(model.Cosh),
 	"IsNaN": activation(model.IsNaN), "IsInf": activation(model.IsInf), "PRelu": prelu, "Log": activation(model.Log),
+	"Sin": activation(model.Sin), "Cos": activation(model.Cos), "Tan": activation(model.Tan),
+	"Asin": activation(model.Asin), "Acos": activation(model.Acos), "Atan": activation(model.Atan),
 	"Not": logic(model.Not), "And": logic(model.And), "Or": logic(model.Or), "Xor": logic(model.Xor),
 	"LessOrEqual": binaryOp(model.LessOrEqual), "GreaterOrEqual": binaryOp(model.GreaterOrEqual),
 	"Max": extremum(false), "Min": extremum(true), "Mod": mod,
