@@ -12,7 +12,7 @@
 // Gadgets, one file per family: linear.go (Linear, Mul, Add, Move,
 // ReduceSum), division.go (Rescale, DivVar), compare.go (Clamp, LeakyRelu,
 // Compare, Where, ReduceMax, ArgMax), lookup.go (Table, GatherVar), root.go
-// (Sqrt, Rsqrt). batch.go evaluates a program on many samples in one
+// (Sqrt, Rsqrt), elementwise.go (Logic, RoundInt, Mod, Log). batch.go evaluates a program on many samples in one
 // circuit, checking the linear layers with private weights for all samples
 // at once (Freivalds).
 package circuit
@@ -202,6 +202,14 @@ func (b *builder) op(op quant.Op) ([]frontend.Variable, error) {
 		return b.sqrt(o, in[0])
 	case *quant.Rsqrt:
 		return b.rsqrt(o, in[0])
+	case *quant.Logic:
+		return b.logic(o, in)
+	case *quant.RoundInt:
+		return b.roundInt(o, in[0])
+	case *quant.Mod:
+		return b.mod(o, in)
+	case *quant.Log:
+		return b.log(o, in[0])
 	}
 	return nil, fmt.Errorf("no gadget for %T", op)
 }

@@ -1,6 +1,7 @@
 package circuit
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/consensys/gnark/frontend"
@@ -89,7 +90,8 @@ func (b *builder) leakyRelu(o *quant.LeakyRelu, x []frontend.Variable) ([]fronte
 }
 
 // compare: Equal is IsZero(a − b); Less is [b − a − 1 ≥ 0]; Greater is
-// [a − b − 1 ≥ 0] (operands aligned by their shifts).
+// [a − b − 1 ≥ 0]; LessOrEqual is [b − a ≥ 0]; GreaterOrEqual is
+// [a − b ≥ 0] (operands aligned by their shifts).
 func (b *builder) compare(o *quant.Compare, in [][]frontend.Variable) ([]frontend.Variable, error) {
 	api := b.api
 	bits := max(b.bitsOf(o, 0)+o.Shift[0], b.bitsOf(o, 1)+o.Shift[1]) + 2
@@ -103,8 +105,14 @@ func (b *builder) compare(o *quant.Compare, in [][]frontend.Variable) ([]fronten
 			out[i] = api.IsZero(api.Sub(x, y))
 		case model.Less:
 			out[i], err = b.isNonNeg(api.Sub(api.Sub(y, x), 1), bits)
-		default: // Greater
+		case model.Greater:
 			out[i], err = b.isNonNeg(api.Sub(api.Sub(x, y), 1), bits)
+		case model.LessOrEqual:
+			out[i], err = b.isNonNeg(api.Sub(y, x), bits)
+		case model.GreaterOrEqual:
+			out[i], err = b.isNonNeg(api.Sub(x, y), bits)
+		default:
+			return nil, fmt.Errorf("no comparison gadget for %s", o.Op)
 		}
 		if err != nil {
 			return nil, err

@@ -122,6 +122,14 @@ func wireOp(op quant.Op, out int, in ...int) {
 		o.In, o.Res = in, out
 	case *quant.Rsqrt:
 		o.In, o.Res = in, out
+	case *quant.Logic:
+		o.In, o.Res = in, out
+	case *quant.RoundInt:
+		o.In, o.Res = in, out
+	case *quant.Mod:
+		o.In, o.Res = in, out
+	case *quant.Log:
+		o.In, o.Res = in, out
 	default:
 		panic(fmt.Sprintf("wireOp: unknown op %T", op))
 	}
@@ -399,7 +407,7 @@ func gadgetCases() []gadgetCase {
 		}})
 	}
 	// Compare with aligned scales: A·2 vs B.
-	for _, k := range []model.BinaryKind{model.Equal, model.Less, model.Greater} {
+	for _, k := range []model.BinaryKind{model.Equal, model.Less, model.Greater, model.LessOrEqual, model.GreaterOrEqual} {
 		add(gadgetCase{name: "Compare/" + k.String(), p: binaryProg(&quant.Compare{Shift: [2]int{1, 0}, Op: k}, 6, 3, 8, 4, 8, model.Bool, 0, 2),
 			ins: [][][]int64{
 				two(i64(1, 1, 1, -63, 63, -127), i64(1, 2, 3, -127, 127, 127)),
@@ -514,7 +522,65 @@ func gadgetCases() []gadgetCase {
 			{name: "zero claims big", ins: one(1, 2, 3, 4, 5, 0), outs: [][]int64{i64(256, 181, 147, 128, 114, 1023)}},
 			{name: "negative", ins: one(1, 2, 3, 4, 5, -5), outs: [][]int64{i64(256, 181, 147, 128, 114, 0)}},
 		}})
+	elementwiseGadgetCases(add)
 	return cs
+}
+
+// elementwiseGadgetCases adds the Logic, RoundInt and Mod cases.
+func elementwiseGadgetCases(add func(gadgetCase)) {
+	i64 := func(v ...int64) []int64 { return v }
+	one := func(v ...int64) [][]int64 { return [][]int64{v} }
+	two := func(a, b []int64) [][]int64 { return [][]int64{a, b} }
+	// Logic: every pair of bits; a non-bit input is refused.
+	for _, k := range []model.LogicKind{model.Not, model.And, model.Or, model.Xor} {
+		b := newProg()
+		x := b.inT("a", model.Bool, []int{4}, 0, 2)
+		ins := []int{x}
+		set := [][]int64{i64(0, 0, 1, 1)}
+		if k != model.Not {
+			ins = append(ins, b.inT("b", model.Bool, []int{4}, 0, 2))
+			set = append(set, i64(0, 1, 0, 1))
+		}
+		o := b.op(&quant.Logic{Op: k}, "y", model.Bool, []int{4}, 0, 2, ins...)
+		bad := [][]int64{i64(0, 2, 1, 1)}
+		if k != model.Not {
+			bad = append(bad, i64(0, 1, 0, 1))
+		}
+		add(gadgetCase{name: "Logic/" + k.String(), p: b.out(o), ins: [][][]int64{set},
+			refused: []refused{{name: "non-bit input", ins: bad, outs: [][]int64{i64(0, 0, 0, 0)}}}})
+	}
+	// RoundInt at K = 2: ties (±2, ±6 for Round), exact integers, negatives; K = 0.
+	for _, m := range []quant.RoundMode{quant.RoundFloor, quant.RoundCeil, quant.RoundEven} {
+		op := &quant.RoundInt{Mode: m, K: 2}
+		add(gadgetCase{name: "RoundInt/" + op.Kind(), p: unaryProg(op, 8, 2, 8, 0, 7), ins: [][][]int64{
+			one(2, -2, 6, -6, 0, 4, -4, 127), one(1, -1, 3, -3, 5, -5, 10, -128), one(7, -7, 9, -9, 126, -126, 11, -10),
+		}})
+	}
+	add(gadgetCase{name: "RoundInt/K0", p: unaryProg(&quant.RoundInt{Mode: quant.RoundEven}, 3, 0, 8, 0, 8),
+		ins: [][][]int64{one(1, -1, 127)}})
+	// Mod: every sign combination, exact multiples, |A| < |B|, B = ±1; B = 0 refused.
+	for _, fmod := range []bool{false, true} {
+		add(gadgetCase{name: fmt.Sprintf("Mod/fmod=%v", fmod), p: binaryProg(&quant.Mod{Fmod: fmod}, 8, 4, 8, 4, 8, model.Float, 4, 8),
+			ins: [][][]int64{
+				two(i64(7, -7, 7, -7, 6, -6, 3, -3), i64(3, 3, -3, -3, 3, -3, 5, 5)),
+				two(i64(127, -128, 0, 5, -5, 1, 100, -100), i64(1, -1, 7, -128, 127, 2, -2, 64)),
+			},
+			refused: []refused{
+				{name: "by zero", ins: two(i64(1, 1, 1, 1, 1, 1, 1, 1), i64(1, 1, 1, 0, 1, 1, 1, 1)), outs: [][]int64{i64(0, 0, 0, 1, 0, 0, 0, 0)}},
+				{name: "by zero claims 0", ins: two(i64(1, 1, 1, 1, 1, 1, 1, 1), i64(1, 1, 1, 0, 1, 1, 1, 1)), outs: [][]int64{i64(0, 0, 0, 0, 0, 0, 0, 0)}},
+			}})
+	}
+	// Log with M = 3 (table of ln(1 + i/8) at scale 4) on x at scale 2:
+	// x below, at and above 2^M, powers of two, the largest x.
+	{
+		op := &quant.Log{M: 3, InScale: 2, Values: i64(0, 2, 4, 5, 6, 8, 9, 10), L: 11}
+		add(gadgetCase{name: "Log", p: unaryProg(op, 6, 2, 8, 4, 10), ins: [][][]int64{
+			one(1, 2, 3, 7, 8, 9), one(127, 64, 100, 15, 16, 17), one(4, 5, 6, 10, 11, 12),
+		}, refused: []refused{
+			{name: "zero", ins: one(1, 2, 3, 7, 8, 0), outs: [][]int64{i64(-22, -11, -5, 9, 11, 0)}},
+			{name: "negative", ins: one(1, 2, 3, 7, 8, -4), outs: [][]int64{i64(-22, -11, -5, 9, 11, 0)}},
+		}})
+	}
 }
 
 // TestGadgetsFullyConstrained checks, for every op kind, that the
@@ -576,7 +642,7 @@ func TestGadgetsFullyConstrained(t *testing.T) {
 	}
 	for _, op := range []quant.Op{&quant.Move{}, &quant.Linear{}, &quant.Add{}, &quant.Mul{}, &quant.ReduceSum{}, &quant.Rescale{},
 		&quant.DivVar{}, &quant.Clamp{}, &quant.LeakyRelu{}, &quant.Compare{}, &quant.Where{}, &quant.ReduceMax{}, &quant.ArgMax{},
-		&quant.Table{}, &quant.GatherVar{}, &quant.Sqrt{}, &quant.Rsqrt{}} {
+		&quant.Table{}, &quant.GatherVar{}, &quant.Sqrt{}, &quant.Rsqrt{}, &quant.Logic{}, &quant.RoundInt{}, &quant.Mod{}, &quant.Log{}} {
 		if !seen[fmt.Sprintf("%T", op)] {
 			t.Errorf("no gadget case for %T", op)
 		}
@@ -906,6 +972,23 @@ func hintAttacks() []hintAttack {
 	add(RsqrtHint, "-1", rootAdd(-1, true), "Rsqrt")
 	add(RsqrtHint, "negated", negateRoot, "Rsqrt")
 	add(RsqrtHint, "+2^10 (out of range)", rootAdd(1<<10, false), "Rsqrt")
+	// the elementwise gadgets: quotients (RoundInt's floor and parity, Mod's
+	// Euclidean division) and signs (Round's tie test, Mod's signs)
+	modUsers := []string{"Mod/fmod=false", "Mod/fmod=true"}
+	roundUsers := []string{"RoundInt/Floor", "RoundInt/Ceil", "RoundInt/Round"}
+	add(DivHint, "q-1,r+d", quotientShift(1, notD(2)), append(roundUsers, modUsers...)...)
+	add(DivHint, "q+1,r-d (negative remainder)", quotientShift(-1, notD(2)), append(roundUsers, modUsers...)...)
+	add(DivHint, "quotient via field inverse", quotientViaInverse, append(roundUsers, modUsers...)...)
+	add(DivHint, "parity: q/2-1, e+2", quotientShift(1, isD(2)), "RoundInt/Round")
+	add(DivHint, "parity flipped, u = (q-e)/2 in the field", parityFlip, "RoundInt/Round")
+	add(SignHint, "flipped", signFlipTamper(false), append([]string{"RoundInt/Round", "Compare/LessOrEqual", "Compare/GreaterOrEqual"}, modUsers...)...)
+	add(SignHint, "flipped at zero", signFlipTamper(true), "Compare/LessOrEqual", "Compare/GreaterOrEqual", "Mod/fmod=true")
+	add(SignHint, "two", setSignTamper(2), modUsers...)
+	// NormHint: the exponent off by one either way (m halved or doubled,
+	// r recomputed so that x·2^M = m·2^e + r still holds), r beyond 2^e.
+	add(NormHint, "e+1", normShift(1), "Log")
+	add(NormHint, "e-1", normShift(-1), "Log")
+	add(NormHint, "m-1, r+2^e", normRemainder, "Log")
 	return as
 }
 
@@ -1030,8 +1113,22 @@ func lenientHints(variant int64) []test.TestEngineOption {
 			return h(field, in, out)
 		}
 	}
+	norm := func(field *big.Int, in, out []*big.Int) error {
+		if x := signed(field, in[0]); x.Sign() <= 0 {
+			// e = 0 and m = 2^M (variant 0) or m = 0 (variant 1), r
+			// making x·2^M = m·2^e + r hold
+			n := new(big.Int).Lsh(x, uint(in[1].Int64()))
+			m := new(big.Int).Lsh(big.NewInt(1-variant), uint(in[1].Int64()))
+			out[0].SetInt64(0)
+			out[1].Set(m)
+			out[2].Mod(n.Sub(n, m), field)
+			return nil
+		}
+		return NormHint(field, in, out)
+	}
 	return []test.TestEngineOption{
 		test.WithReplacementHint(solver.GetHintID(DivHint), div),
+		test.WithReplacementHint(solver.GetHintID(NormHint), norm),
 		test.WithReplacementHint(solver.GetHintID(SqrtHint), root(SqrtHint, false)),
 		test.WithReplacementHint(solver.GetHintID(RsqrtHint), root(RsqrtHint, true)),
 	}
@@ -1250,4 +1347,27 @@ func firstErrLine(err error) string {
 		}
 	}
 	return s
+}
+
+// normShift moves NormHint's exponent by k and recomputes m = ⌊x·2^M/2^e⌋
+// and r for it: the equation holds, m leaves [2^M, 2^(M+1)).
+func normShift(k int) tamper {
+	return func(in, out []*big.Int) bool {
+		e := int(out[0].Int64()) + k
+		if e < 0 {
+			return false
+		}
+		n := new(big.Int).Lsh(in[0], uint(in[1].Int64()))
+		out[0].SetInt64(int64(e))
+		out[1].Rsh(n, uint(e))
+		out[2].Sub(n, new(big.Int).Lsh(out[1], uint(e)))
+		return true
+	}
+}
+
+// normRemainder lowers m by one and adds 2^e to r: r ≥ 2^e.
+func normRemainder(in, out []*big.Int) bool {
+	out[1].Sub(out[1], big.NewInt(1))
+	out[2].Add(out[2], new(big.Int).Lsh(big.NewInt(1), uint(out[0].Int64())))
+	return true
 }

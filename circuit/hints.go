@@ -16,7 +16,7 @@ func init() {
 
 // Hints lists the package's hints (for solver options and tests).
 func Hints() []solver.Hint {
-	return []solver.Hint{DivHint, SignHint, ArgMaxHint, SqrtHint, RsqrtHint, BatchLinearHint}
+	return []solver.Hint{DivHint, SignHint, ArgMaxHint, SqrtHint, RsqrtHint, BatchLinearHint, NormHint}
 }
 
 // signed maps a field element to the integer it represents: p − |v| is −|v|.
@@ -165,4 +165,20 @@ func indices(vs []*big.Int, limit int) ([]int, error) {
 		out[k] = int(v.Int64())
 	}
 	return out, nil
+}
+
+// NormHint: inputs (x, M) with x > 0 → (e, m, r): e = ⌊log₂ x⌋,
+// m = ⌊x·2^M / 2^e⌋ and r = x·2^M − m·2^e.
+func NormHint(field *big.Int, in, out []*big.Int) error {
+	x := signed(field, in[0])
+	if x.Sign() <= 0 {
+		return fmt.Errorf("logarithm of non-positive %v", x)
+	}
+	e := x.BitLen() - 1
+	n := new(big.Int).Lsh(x, uint(in[1].Uint64()))
+	m := new(big.Int).Rsh(n, uint(e))
+	out[0].SetInt64(int64(e))
+	out[1].Set(m)
+	out[2].Sub(n, new(big.Int).Lsh(m, uint(e)))
+	return nil
 }

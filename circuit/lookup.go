@@ -48,15 +48,7 @@ func (b *builder) table(o *quant.Table, x []frontend.Variable) ([]frontend.Varia
 
 func (b *builder) lookupTable(o *quant.Table) logderivlookup.Table {
 	key := fmt.Sprintf("%s/%d/%d/%d/%d", o.Fn, o.Lo, len(o.Values), o.TableScale, b.p.Tensors[o.Out()].Scale)
-	if t, ok := b.tables[key]; ok {
-		return t
-	}
-	t := logderivlookup.New(b.api)
-	for _, v := range o.Values {
-		t.Insert(v)
-	}
-	b.tables[key] = t
-	return t
+	return b.constTable(key, len(o.Values), func(i int) frontend.Variable { return o.Values[i] })
 }
 
 // gatherVar looks run-time indices up in a table of the data: each index

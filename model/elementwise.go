@@ -141,14 +141,18 @@ const (
 	Less
 	Greater
 	Pow
+	LessOrEqual
+	GreaterOrEqual
 )
 
-var binaryNames = [...]string{"Add", "Sub", "Mul", "Div", "Equal", "Less", "Greater", "Pow"}
+var binaryNames = [...]string{"Add", "Sub", "Mul", "Div", "Equal", "Less", "Greater", "Pow", "LessOrEqual", "GreaterOrEqual"}
 
 func (k BinaryKind) String() string { return binaryNames[k] }
 
 // IsCompare reports whether the result is boolean.
-func (k BinaryKind) IsCompare() bool { return k == Equal || k == Less || k == Greater }
+func (k BinaryKind) IsCompare() bool {
+	return k == Equal || k == Less || k == Greater || k == LessOrEqual || k == GreaterOrEqual
+}
 
 // Binary is Add, Sub, Mul, Div (true division for floats, truncating for
 // integers as ONNX specifies), Pow, or a comparison, with numpy
@@ -214,6 +218,10 @@ func (b *Binary) Eval(in []*Tensor) ([]*Tensor, error) {
 			r = b2f(x < y)
 		case Greater:
 			r = b2f(x > y)
+		case LessOrEqual:
+			r = b2f(x <= y)
+		case GreaterOrEqual:
+			r = b2f(x >= y)
 		}
 		out.Set(k, r)
 	}

@@ -14,7 +14,9 @@ type lowering func(c *compiler, n *model.Node) error
 const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Equal, Less, Greater, Where, " +
 	"Relu, LeakyRelu, Clip, Sigmoid, Tanh, Exp, Erf, Gelu, Sqrt, Pow (constant exponent), Softmax, LogSoftmax, " +
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
-	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast"
+	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast" +
+	", Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu, PRelu, Sign, Abs, Neg, " +
+	"Reciprocal, Log, Sin, Cos, Tan, Asin, Acos, Atan, Floor, Ceil, Round, Sinh, Cosh, IsNaN, IsInf, Not, And, Or, Xor, LessOrEqual, GreaterOrEqual, Max, Min, Mod"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.
@@ -53,6 +55,16 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerSoftmax, true
 	case *model.LayerNorm:
 		return lowerLayerNorm, true
+	case *model.Activation:
+		return lowerActivation, true
+	case *model.PRelu:
+		return lowerPRelu, true
+	case *model.Logic:
+		return lowerLogic, true
+	case *model.Extremum:
+		return lowerExtremum, true
+	case *model.Mod:
+		return lowerMod, true
 	}
 	return nil, false
 }

@@ -18,7 +18,7 @@ func lowerBinary(c *compiler, n *model.Node) error {
 		return err
 	}
 	switch b.Kind {
-	case model.Add, model.Sub, model.Equal, model.Less, model.Greater:
+	case model.Add, model.Sub, model.Equal, model.Less, model.Greater, model.LessOrEqual, model.GreaterOrEqual:
 		x, y, err := c.pairAt(n.Inputs[0], n.Inputs[1])
 		if err != nil {
 			return err
@@ -158,11 +158,8 @@ func lowerWhere(c *compiler, n *model.Node) error {
 	if err != nil {
 		return err
 	}
-	s, sh := align(c.t(x).Scale, c.t(y).Scale)
 	cond, x, y = c.broadcast(cond, shape, out+"/cond"), c.broadcast(x, shape, out+"/a"), c.broadcast(y, shape, out+"/b")
-	op := &Where{io: io{In: []int{cond, x, y}}, Shift: sh}
-	bound := math.Max(math.Ldexp(c.t(x).maxAbs(), sh[0]), math.Ldexp(c.t(y).maxAbs(), sh[1]))
-	c.define(out, c.emit(op, &op.Res, out, c.t(x).DType, shape, s, bound))
+	c.define(out, c.where(cond, x, y, out))
 	return nil
 }
 

@@ -255,7 +255,7 @@ func (d *DivVar) eval(_ *Program, in [][]int64) ([]int64, error) {
 	return out, nil
 }
 
-// Compare is out = 1 when A·2^Shift[0] (=, <, >) B·2^Shift[1], else 0.
+// Compare is out = 1 when A·2^Shift[0] (=, <, >, ≤, ≥) B·2^Shift[1], else 0.
 type Compare struct {
 	io
 	Shift [2]int
@@ -280,6 +280,10 @@ func (c *Compare) eval(_ *Program, in [][]int64) ([]int64, error) {
 			r = x < y
 		case model.Greater:
 			r = x > y
+		case model.LessOrEqual:
+			r = x <= y
+		case model.GreaterOrEqual:
+			r = x >= y
 		}
 		if r {
 			out[i] = 1

@@ -16,8 +16,8 @@
 //   - rescale and constant division round half up: floor((a + ⌊d/2⌋)/d),
 //     with floor division (never Go's truncating /);
 //   - Max/ArgMax pick the first maximum (ties go to the lowest index);
-//   - nonlinear functions (Sigmoid, Tanh, Exp, Erf, GELU's gate, ln) are
-//     lookup tables over a clamped input domain, built with integer
+//   - nonlinear functions (Sigmoid, Tanh, Exp, Erf, GELU's gate, ln, sin,
+//     cos, atan, asin, acos) are lookup tables over a clamped input domain, built with integer
 //     arithmetic only (package fxmath) so the tables are identical on every
 //     platform;
 //   - square roots and reciprocal square roots are the integers defined by

@@ -251,6 +251,7 @@ var fuzzAttrs = []attrSpec{
 	{"value_float", 2, nil}, {"value_floats", 2, nil}, {"value_int", 0, nil}, {"value_ints", 1, nil},
 	{"approximate", 3, []string{"none", "tanh"}}, {"shape", 1, nil}, {"paddings", 1, nil},
 	{"broadcast", 0, nil}, {"stash_type", 0, nil},
+	{"gamma", 2, nil}, {"fmod", 0, nil}, {"detect_negative", 0, nil}, {"detect_positive", 0, nil},
 }
 
 var fuzzElemTypes = []int64{1, 7, 6, 9, 11, 10, 3, 8}

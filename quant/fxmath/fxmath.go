@@ -49,6 +49,13 @@
 //     once x² ≥ outScale+2).
 //   - Sqrt: y = floor(√N + 1/2) = (⌊√⌊4N⌋⌋ + 1) >> 1 with
 //     N = x·2^(2·outScale−inScale), exact for every input including ties.
+//   - Sin, Cos: x = k·2π + r with |r| ≤ π (64 more bits absorb k's
+//     magnification of π's error), then their Taylor series in r.
+//   - Atan: 1/|x| for |x| > 1 (atan x = ±π/2 − atan(1/x)), then the
+//     half-angle step t = u/(1+√(1+u²)) (|t| ≤ tan(π/8)) and the series
+//     2·Σ(−1)^k t^(2k+1)/(2k+1). Asin x = atan(x/√(1−x²)) with inScale more
+//     bits (the slope 1/√(1−x²) reaches 2^(inScale/2)), ±π/2 at |x| = 1;
+//     Acos x = π/2 − asin x.
 package fxmath
 
 import (
@@ -72,6 +79,11 @@ const (
 	GeluTanhGate             // (1+tanh(√(2/π)(x+0.044715x³)))/2  (GELU approximate="tanh" gate)
 	Ln                       // natural log, x > 0
 	Sqrt                     // √x, x ≥ 0
+	Sin                      // sin x
+	Cos                      // cos x
+	Atan                     // atan x
+	Asin                     // asin x, |x| ≤ 1
+	Acos                     // acos x, |x| ≤ 1
 )
 
 var funcNames = [...]string{
@@ -83,6 +95,11 @@ var funcNames = [...]string{
 	GeluTanhGate: "GeluTanhGate",
 	Ln:           "Ln",
 	Sqrt:         "Sqrt",
+	Sin:          "Sin",
+	Cos:          "Cos",
+	Atan:         "Atan",
+	Asin:         "Asin",
+	Acos:         "Acos",
 }
 
 // String returns the name of f, e.g. "Exp".
@@ -215,6 +232,24 @@ func special(f Func, x int64, xb *big.Int, in, out uint) (v int64, done bool, er
 		case x>>in >= 44: // e^44 > 2^63
 			return 0, true, errOverflow
 		case x>>in < -int64(out+1): // e^x·2^out < (2/e)^out/e < 1/2
+			return 0, true, nil
+		}
+	case Sin, Atan, Asin:
+		if x == 0 {
+			return 0, true, nil
+		}
+		if f == Asin && ax.Cmp(new(big.Int).Lsh(bigOne, in)) > 0 {
+			return 0, true, errDomain
+		}
+	case Cos:
+		if x == 0 {
+			return one, true, nil
+		}
+	case Acos:
+		if ax.Cmp(new(big.Int).Lsh(bigOne, in)) > 0 {
+			return 0, true, errDomain
+		}
+		if x == int64(1)<<in {
 			return 0, true, nil
 		}
 	case Ln:
@@ -359,10 +394,120 @@ func approx(f Func, xb *big.Int, in, w uint) *big.Int {
 			s.Rsh(s, 1)
 		}
 		r = s
+	case Sin, Cos:
+		// |x| < 2^(63−in): k = round(x/2π) < 2^62, so 64 more bits keep
+		// k times π's error below the guard bits
+		p = w + guardBits + 64
+		r = sinCosFix(new(big.Int).Lsh(xb, p-in), p, f == Cos, getConsts(p))
+	case Atan:
+		p = w + guardBits
+		c := getConsts(p)
+		r = atanFix(new(big.Int).Lsh(new(big.Int).Abs(xb), p-in), p, c)
+		if xb.Sign() < 0 {
+			r.Neg(r)
+		}
+	case Asin, Acos:
+		p = w + guardBits + in + 2
+		c := getConsts(p)
+		r = asinFix(xb, in, p, c)
+		if f == Acos {
+			r.Sub(new(big.Int).Rsh(c.get(c.pi, p), 1), r)
+		}
 	default:
 		panic("fxmath: unreachable")
 	}
 	return r.Rsh(r, p-w)
+}
+
+// sinCosFix returns sin(t/2^p)·2^p (cos with cos): t is reduced by the
+// nearest multiple of 2π, then Σ (−1)^n r^(2n+1)/(2n+1)! (or r^(2n)/(2n)!).
+func sinCosFix(t *big.Int, p uint, cos bool, c *constants) *big.Int {
+	twoPi := new(big.Int).Lsh(c.get(c.pi, p), 1)
+	k := new(big.Int).Lsh(t, 1)
+	k.Add(k, twoPi)
+	k.Div(k, new(big.Int).Lsh(twoPi, 1)) // round(t/2π), Euclidean = floor
+	r := new(big.Int).Sub(t, k.Mul(k, twoPi))
+	r2 := new(big.Int).Mul(r, r)
+	r2.Rsh(r2, p)
+	term := new(big.Int).Set(r)
+	n := int64(1) // the power of the current term
+	if cos {
+		term.Lsh(bigOne, p)
+		n = 0
+	}
+	sum := new(big.Int).Set(term)
+	d := new(big.Int)
+	for {
+		term.Mul(term, r2)
+		term.Rsh(term, p)
+		term.Quo(term, d.SetInt64((n+1)*(n+2)))
+		term.Neg(term)
+		n += 2
+		if term.Sign() == 0 {
+			return sum
+		}
+		sum.Add(sum, term)
+	}
+}
+
+// atanFix returns atan(u/2^p)·2^p for u ≥ 0.
+func atanFix(u *big.Int, p uint, c *constants) *big.Int {
+	one := new(big.Int).Lsh(bigOne, p)
+	inv := u.Cmp(one) > 0
+	if inv {
+		u = new(big.Int).Quo(new(big.Int).Lsh(one, p), u) // 1/u
+	}
+	// t = u / (1 + √(1+u²)) ≤ tan(π/8): atan u = 2·atan t
+	s := new(big.Int).Mul(u, u)
+	s.Add(s, new(big.Int).Lsh(bigOne, 2*p))
+	s.Sqrt(s)
+	t := new(big.Int).Lsh(u, p)
+	t.Quo(t, s.Add(s, one))
+	t2 := new(big.Int).Mul(t, t)
+	t2.Rsh(t2, p)
+	sum := new(big.Int).Set(t)
+	pow := t
+	term := new(big.Int)
+	d := new(big.Int)
+	for k := int64(1); ; k++ {
+		pow.Mul(pow, t2)
+		pow.Rsh(pow, p)
+		if pow.Sign() == 0 {
+			break
+		}
+		term.Quo(pow, d.SetInt64(2*k+1))
+		if k&1 == 1 {
+			sum.Sub(sum, term)
+		} else {
+			sum.Add(sum, term)
+		}
+	}
+	sum.Lsh(sum, 1)
+	if inv {
+		sum.Sub(new(big.Int).Rsh(c.get(c.pi, p), 1), sum)
+	}
+	return sum
+}
+
+// asinFix returns asin(x/2^in)·2^p for |x| ≤ 2^in, p ≥ in.
+func asinFix(xb *big.Int, in, p uint, c *constants) *big.Int {
+	ax := new(big.Int).Abs(xb)
+	var r *big.Int
+	if ax.Cmp(new(big.Int).Lsh(bigOne, in)) == 0 {
+		r = new(big.Int).Rsh(c.get(c.pi, p), 1)
+	} else {
+		// v = x/√(1−x²) = X/√(2^(2in) − X²), exactly before the square root
+		d := new(big.Int).Lsh(bigOne, 2*in)
+		d.Sub(d, new(big.Int).Mul(ax, ax))
+		d.Lsh(d, 2*(p-in))
+		d.Sqrt(d) // √(1−x²)·2^p
+		v := new(big.Int).Lsh(ax, 2*p-in)
+		r = atanFix(v.Quo(v, d), p, c)
+	}
+	if xb.Sign() < 0 {
+		r.Neg(r)
+	}
+	return r
 }
 
 // expFix returns e^(t/2^p)·2^p (within a few hundred units of 2^-p before
