@@ -14,7 +14,8 @@ type lowering func(c *compiler, n *model.Node) error
 const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Equal, Less, Greater, Where, " +
 	"Relu, LeakyRelu, Clip, Sigmoid, Tanh, Exp, Erf, Gelu, Sqrt, Pow (constant exponent), Softmax, LogSoftmax, " +
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
-	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast"
+	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast, " +
+	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND, Resize (nearest), Split, CumSum"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.
@@ -53,6 +54,10 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerSoftmax, true
 	case *model.LayerNorm:
 		return lowerLayerNorm, true
+	case *model.Split:
+		return lowerSplit, true
+	case *model.CumSum:
+		return lowerCumSum, true
 	}
 	return nil, false
 }

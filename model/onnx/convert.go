@@ -47,6 +47,11 @@ var converters = map[string]converter{
 	"ArgMax": argMax, "Softmax": softmax(false), "LogSoftmax": softmax(true), "LayerNormalization": layerNorm,
 	// pool.go
 	"MaxPool": pool(true), "AveragePool": pool(false), "GlobalAveragePool": globalAveragePool,
+	// index.go
+	"Tile": tile, "Trilu": trilu, "DepthToSpace": spaceDepth(false), "SpaceToDepth": spaceDepth(true),
+	"GatherElements": gatherElements, "GatherND": gatherND, "ScatterElements": scatter(false), "Scatter": scatter(false),
+	"ScatterND": scatter(true), "Resize": resize, "Upsample": resize, "Split": split, "CumSum": cumSum,
+	"OneHot": oneHot, "NonZero": nonZero, "TopK": topK, "Size": size,
 }
 
 // nodeCtx is what a converter sees of a node.

@@ -20,6 +20,9 @@ SUP = set("""Add Sub Mul Div MatMul Gemm Relu LeakyRelu Sigmoid Tanh Softmax Log
 AveragePool GlobalAveragePool BatchNormalization Flatten Reshape Transpose Concat Clip ArgMax ReduceSum ReduceMean
 ReduceMax Gather Slice Squeeze Unsqueeze Pad Erf Gelu LayerNormalization Exp Sqrt Pow Where Equal Less Greater
 Identity Constant Expand Cast Shape ConstantOfShape Range Dropout Neg""".split())
+# shape and indexing ops, reductions and normalisation (issue 9)
+SUP |= set("""Tile Trilu DepthToSpace SpaceToDepth GatherElements GatherND ScatterElements Scatter ScatterND Resize
+Upsample Split CumSum OneHot NonZero TopK Size""".split())
 
 def load(p):
     t = onnx.TensorProto()
@@ -33,6 +36,8 @@ for d in sorted(glob.glob(gen + "/node/test_*")):
     m = onnx.load(os.path.join(d, "model.onnx"))
     if not set(n.op_type for n in m.graph.node) <= SUP:
         continue
+    if not all(v.type.HasField("tensor_type") for v in list(m.graph.input) + list(m.graph.output)):
+        continue  # optional or sequence values (test_identity_opt)
     ds = os.path.join(d, "test_data_set_0")
     key = lambda p: int(p.split("_")[-1][:-3])
     ins = [load(p) for p in sorted(glob.glob(ds + "/input_*.pb"), key=key)]
