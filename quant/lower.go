@@ -15,7 +15,8 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"Relu, LeakyRelu, Clip, Sigmoid, Tanh, Exp, Erf, Gelu, Sqrt, Pow (constant exponent), Softmax, LogSoftmax, " +
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast, " +
-	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND, Resize (nearest), Split, CumSum"
+	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND, Resize (nearest), Split, CumSum, " +
+	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.

@@ -132,15 +132,148 @@ func lowerReduce(c *compiler, n *model.Node) error {
 			return errUnsupported("ReduceMean of integers")
 		}
 		c.define(out, c.reduceSum(x, groups, shape, groupSizes(groups), out))
-	case model.ReduceMax:
+	case model.ReduceMax, model.ReduceMin, model.ReduceProd, model.ReduceLogSumExp:
 		for _, g := range groups {
 			if len(g) == 0 {
-				return fmt.Errorf("ReduceMax over an empty set")
+				return fmt.Errorf("%s over an empty set", r.Type())
 			}
 		}
-		op := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
-		c.define(out, c.emitBits(op, &op.Res, out, t.DType, shape, t.Scale, t.Bits))
+		switch r.Kind {
+		case model.ReduceMax:
+			c.define(out, c.reduceMax(x, groups, shape, out))
+		case model.ReduceMin:
+			m := c.reduceMax(c.negate(x, out+"/neg"), groups, shape, out+"/max_neg")
+			c.define(out, c.negate(m, out))
+		case model.ReduceProd:
+			return c.reduceProd(x, groups, shape, out)
+		case model.ReduceLogSumExp:
+			return c.logSumExp(x, groups, shape, out)
+		}
+	case model.ReduceL1:
+		// |x| = max(x, −x), proven by the maximum's selector
+		n := t.Len()
+		both := &Move{io: io{In: []int{x, c.negate(x, out+"/neg")}}, Src: identity(2 * n)}
+		xx := c.emitBits(both, &both.Res, out+"/pm", t.DType, []int{2, n}, t.Scale, t.Bits+1)
+		pairs := make([][]int, n)
+		for i := range pairs {
+			pairs[i] = []int{i, n + i}
+		}
+		abs := c.reduceMax(xx, pairs, t.Shape, out+"/abs")
+		c.define(out, c.reduceSum(abs, groups, shape, nil, out))
+	case model.ReduceSumSquare, model.ReduceL2:
+		sq := &Mul{io{In: []int{x, x}}}
+		x2 := c.emit(sq, &sq.Res, out+"/squared", t.DType, t.Shape, 2*t.Scale, t.maxAbs()*t.maxAbs())
+		name := out
+		if t.DType == model.Float {
+			name = out + "/sum"
+		}
+		s := c.reduceSum(x2, groups, shape, nil, name)
+		if t.DType != model.Float {
+			if r.Kind == model.ReduceL2 {
+				return errUnsupported("ReduceL2 of integers")
+			}
+			c.define(out, s)
+			return nil
+		}
+		if r.Kind == model.ReduceL2 {
+			return c.sqrt(s, out)
+		}
+		id, err := c.rescale(s, 1, c.target(out), out)
+		if err != nil {
+			return err
+		}
+		c.define(out, id)
 	}
+	return nil
+}
+
+// negate emits −x (exact).
+func (c *compiler) negate(x int, name string) int {
+	t := c.t(x)
+	op := &Rescale{io: io{In: []int{x}}, M: -1, D: []int64{1}}
+	return c.emit(op, &op.Res, name, t.DType, t.Shape, t.Scale, t.maxAbs())
+}
+
+// reduceMax emits the maximum of every group (groups must not be empty).
+func (c *compiler) reduceMax(x int, groups [][]int, shape []int, name string) int {
+	t := c.t(x)
+	op := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
+	return c.emitBits(op, &op.Res, name, t.DType, shape, t.Scale, t.Bits)
+}
+
+// reduceProd multiplies the members of every group (all of one size k)
+// left to right: p₁ = x_{g[0]}, p_{i+1} = p_i·x_{g[i]}, each float product
+// rounded to the output's target scale (integers stay exact).
+func (c *compiler) reduceProd(x int, groups [][]int, shape []int, out string) error {
+	t := c.t(x)
+	k := len(groups[0])
+	for _, g := range groups {
+		if len(g) != k {
+			return errUnsupported("ReduceProd over groups of different sizes")
+		}
+	}
+	pick := func(p int) int {
+		src := make([]int, len(groups))
+		for j, g := range groups {
+			src[j] = g[p]
+		}
+		op := &Move{io: io{In: []int{x}}, Src: src}
+		return c.emitBits(op, &op.Res, fmt.Sprintf("%s/member%d", out, p), t.DType, shape, t.Scale, t.Bits)
+	}
+	acc := pick(0)
+	for p := 1; p < k; p++ {
+		name := out
+		if p < k-1 {
+			name = fmt.Sprintf("%s/prod%d", out, p)
+		}
+		if err := c.mul(acc, pick(p), shape, name, t.DType == model.Float); err != nil {
+			return err
+		}
+		acc = c.ids[name]
+	}
+	if k == 1 {
+		c.define(out, acc)
+	}
+	return nil
+}
+
+// expSum emits, per group, m = max x, d = x − m (≤ 0), e = e^d as a table
+// over [−16, 0] at scale 2^expScale, and s = Σe ≥ 2^expScale.
+func (c *compiler) expSum(x int, groups [][]int, kept []int, out string) (m, d, e, s int, err error) {
+	t := c.t(x)
+	m = c.reduceMax(x, groups, kept, out+"/max")
+	mb := c.spread(m, groups, t.Shape, out+"/max_b")
+	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
+	d = c.emit(sub, &sub.Res, out+"/shifted", model.Float, t.Shape, t.Scale, 2*t.maxAbs())
+	if e, err = c.table(d, fxmath.Exp, -16, 0, expScale, false, out+"/exp"); err != nil {
+		return
+	}
+	s = c.reduceSum(e, groups, kept, nil, out+"/sum")
+	return
+}
+
+// logSumExp is ReduceLogSumExp: y = m + ln(s) with m, s from expSum and ln
+// a table over s ∈ [1, group size], rounded to the target scale.
+func (c *compiler) logSumExp(x int, groups [][]int, shape []int, out string) error {
+	if c.t(x).DType != model.Float {
+		return errUnsupported("ReduceLogSumExp of integers")
+	}
+	m, _, _, s, err := c.expSum(x, groups, shape, out)
+	if err != nil {
+		return err
+	}
+	ln, err := c.lnTable(s, float64(len(groups[0])), out+"/ln")
+	if err != nil {
+		return err
+	}
+	so, sh := align(c.t(m).Scale, c.t(ln).Scale)
+	add := &Add{io: io{In: []int{m, ln}}, Shift: sh}
+	bound := math.Ldexp(c.t(m).maxAbs(), sh[0]) + math.Ldexp(c.t(ln).maxAbs(), sh[1])
+	id := c.emit(add, &add.Res, out+"/lse", model.Float, shape, so, bound)
+	if id, err = c.rescale(id, 1, c.target(out), out); err != nil {
+		return err
+	}
+	c.define(out, id)
 	return nil
 }
 
@@ -161,6 +294,10 @@ func lowerArgMax(c *compiler, n *model.Node) error {
 			return fmt.Errorf("ArgMax over an empty axis")
 		}
 		largest = max(largest, len(g))
+	}
+	if a.Min {
+		// the first (last) smallest element is the first (last) largest of −x
+		x = c.negate(x, out+"/neg")
 	}
 	op := &ArgMax{io: io{In: []int{x}}, Groups: groups, Last: a.SelectLast}
 	c.define(out, c.emit(op, &op.Res, out, model.Int, shape, 0, float64(largest)))
@@ -234,12 +371,7 @@ func lowerSoftmax(c *compiler, n *model.Node) error {
 	if err != nil {
 		return err
 	}
-	mx := &ReduceMax{io: io{In: []int{x}}, Groups: groups}
-	m := c.emitBits(mx, &mx.Res, out+"/max", t.DType, kept, t.Scale, t.Bits)
-	mb := c.spread(m, groups, t.Shape, out+"/max_b")
-	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
-	d := c.emit(sub, &sub.Res, out+"/shifted", model.Float, t.Shape, t.Scale, 2*t.maxAbs())
-	e, err := c.table(d, fxmath.Exp, -16, 0, expScale, false, out+"/exp")
+	_, d, e, s, err := c.expSum(x, groups, kept, out)
 	if err != nil {
 		return err
 	}
@@ -247,7 +379,6 @@ func lowerSoftmax(c *compiler, n *model.Node) error {
 	for _, g := range groups {
 		largest = max(largest, len(g))
 	}
-	s := c.reduceSum(e, groups, kept, nil, out+"/sum")
 	if !sm.Log {
 		sb := c.spread(s, groups, t.Shape, out+"/sum_b")
 		return c.divVar(e, sb, t.Shape, out)

@@ -20,12 +20,13 @@ func reduce(k model.ReduceKind) converter {
 	}
 }
 
+// argMax converts ArgMax and ArgMin.
 func argMax(c *nodeCtx) (result, error) {
 	if err := c.needInputs(1, 1); err != nil {
 		return result{}, err
 	}
 	return opOn(&model.ArgMax{Axis: int(c.int("axis", 0)), KeepDims: c.int("keepdims", 1) == 1,
-		SelectLast: c.int("select_last_index", 0) == 1}, 0)
+		SelectLast: c.int("select_last_index", 0) == 1, Min: c.n.GetOpType() == "ArgMin"}, 0)
 }
 
 // softmax: since opset 13 the axis alone is normalised (default -1); before,
