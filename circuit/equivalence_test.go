@@ -86,6 +86,28 @@ func equivCases() []equivCase {
 		{name: "test_clip_min_greater_than_max"},
 		{name: "test_convtranspose"},
 		{name: "test_convtranspose_pads"},
+		// shape and indexing, reductions (issue 9)
+		{name: "test_tile_precomputed"},
+		{name: "test_tril_neg"},
+		{name: "test_triu_square"},
+		{name: "test_depthtospace_crd_mode_example"},
+		{name: "test_spacetodepth_example"},
+		{name: "test_gather_elements_negative_indices"},
+		{name: "test_gathernd_example_float32"},
+		{name: "test_scatter_elements_with_axis"},
+		{name: "test_scatternd"},
+		{name: "test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric"},
+		{name: "test_split_variable_parts_2d"},
+		{name: "test_cumsum_2d_axis_1"},
+		{name: "test_cumsum_1d_reverse_exclusive"},
+		{name: "test_reduce_min_keepdims_random", ties: true},
+		{name: "test_reduce_prod_keepdims_random"},
+		{name: "test_reduce_l1_keep_dims_random", ties: true},
+		{name: "test_reduce_l2_keep_dims_random"},
+		{name: "test_reduce_sum_square_keepdims_random"},
+		{name: "test_reduce_log_sum_exp_keepdims_random", ties: true},
+		{name: "test_argmin_keepdims_random_select_last_index", ties: true},
+		{name: "test_argmin_no_keepdims_example", ties: true},
 	} {
 		for _, set := range []string{"onnx-node", "onnx-node-extra"} {
 			p := filepath.Join("../testdata", set, c.name, "model.onnx")
