@@ -108,6 +108,9 @@ func equivCases() []equivCase {
 		{name: "test_reduce_log_sum_exp_keepdims_random", ties: true},
 		{name: "test_argmin_keepdims_random_select_last_index", ties: true},
 		{name: "test_argmin_no_keepdims_example", ties: true},
+		{name: "test_instancenorm_example"},
+		{name: "test_lpnormalization_p2_axis1"},
+		{name: "test_lpnormalization_p1_axisneg1"},
 	} {
 		for _, set := range []string{"onnx-node", "onnx-node-extra"} {
 			p := filepath.Join("../testdata", set, c.name, "model.onnx")

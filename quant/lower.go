@@ -16,7 +16,8 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast, " +
 	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND, Resize (nearest), Split, CumSum, " +
-	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin"
+	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin, " +
+	"InstanceNormalization, LpNormalization"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.
@@ -59,6 +60,10 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerSplit, true
 	case *model.CumSum:
 		return lowerCumSum, true
+	case *model.InstanceNorm:
+		return lowerInstanceNorm, true
+	case *model.LpNorm:
+		return lowerLpNorm, true
 	}
 	return nil, false
 }

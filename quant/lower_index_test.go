@@ -36,6 +36,10 @@ func TestHandIndexAndReduce(t *testing.T) {
 		{"Split", &model.Split{Axis: 1, Sizes: []int{1, 3}}, nil, nil, []string{"y", "z"}, [][]int64{{16}, {-32, 48, -8}}},
 		{"ScatterElements", &model.Scatter{OpName: "ScatterElements", Axis: 1, Indices: []int64{3, -4}, IndicesShape: []int{1, 2}},
 			map[string]*model.Tensor{"u": upd}, []string{"x", "u"}, nil, [][]int64{{112, -32, 48, 80}}},
+		// Σ|x| = 104: round(x·2^4/104) = 2, −5, 7, −1
+		{"LpNormalizationP1", &model.LpNorm{Axis: 1, P: 1}, nil, nil, nil, [][]int64{{2, -5, 7, -1}}},
+		// r = max{r : r²·(3648 + 1) ≤ 2^16} = 4 (¼ at 2^4); round(x·r/2^4)
+		{"LpNormalizationP2", &model.LpNorm{Axis: 1, P: 2}, nil, nil, nil, [][]int64{{4, -8, 12, -2}}},
 		{"GatherElements", &model.GatherElements{Axis: 1, Indices: []int64{2, 2, 0}, IndicesShape: []int{1, 3}}, nil, nil, nil, [][]int64{{48, 48, 16}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

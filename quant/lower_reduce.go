@@ -150,16 +150,7 @@ func lowerReduce(c *compiler, n *model.Node) error {
 			return c.logSumExp(x, groups, shape, out)
 		}
 	case model.ReduceL1:
-		// |x| = max(x, −x), proven by the maximum's selector
-		n := t.Len()
-		both := &Move{io: io{In: []int{x, c.negate(x, out+"/neg")}}, Src: identity(2 * n)}
-		xx := c.emitBits(both, &both.Res, out+"/pm", t.DType, []int{2, n}, t.Scale, t.Bits+1)
-		pairs := make([][]int, n)
-		for i := range pairs {
-			pairs[i] = []int{i, n + i}
-		}
-		abs := c.reduceMax(xx, pairs, t.Shape, out+"/abs")
-		c.define(out, c.reduceSum(abs, groups, shape, nil, out))
+		c.define(out, c.reduceSum(c.abs(x, out+"/abs"), groups, shape, nil, out))
 	case model.ReduceSumSquare, model.ReduceL2:
 		sq := &Mul{io{In: []int{x, x}}}
 		x2 := c.emit(sq, &sq.Res, out+"/squared", t.DType, t.Shape, 2*t.Scale, t.maxAbs()*t.maxAbs())
@@ -192,6 +183,19 @@ func (c *compiler) negate(x int, name string) int {
 	t := c.t(x)
 	op := &Rescale{io: io{In: []int{x}}, M: -1, D: []int64{1}}
 	return c.emit(op, &op.Res, name, t.DType, t.Shape, t.Scale, t.maxAbs())
+}
+
+// abs emits |x| = max(x, −x), proven by the maximum's selector.
+func (c *compiler) abs(x int, name string) int {
+	t := c.t(x)
+	n := t.Len()
+	both := &Move{io: io{In: []int{x, c.negate(x, name+"/neg")}}, Src: identity(2 * n)}
+	xx := c.emitBits(both, &both.Res, name+"/pm", t.DType, []int{2, n}, t.Scale, t.Bits+1)
+	pairs := make([][]int, n)
+	for i := range pairs {
+		pairs[i] = []int{i, n + i}
+	}
+	return c.reduceMax(xx, pairs, t.Shape, name)
 }
 
 // reduceMax emits the maximum of every group (groups must not be empty).
@@ -438,61 +442,17 @@ func lowerLayerNorm(c *compiler, n *model.Node) error {
 	if err != nil {
 		return err
 	}
-	mean := c.reduceSum(x, groups, kept, groupSizes(groups), out+"/mean")
-	mb := c.spread(mean, groups, t.Shape, out+"/mean_b")
-	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
-	d := c.emit(sub, &sub.Res, out+"/centered", model.Float, t.Shape, t.Scale, 2*t.maxAbs())
-	sq := &Mul{io{In: []int{d, d}}}
-	d2 := c.emit(sq, &sq.Res, out+"/squared", model.Float, t.Shape, 2*t.Scale, c.t(d).maxAbs()*c.t(d).maxAbs())
-	vr := c.reduceSum(d2, groups, kept, groupSizes(groups), out+"/var")
-	eps, err := Quantize(ln.Epsilon, 2*t.Scale)
+	norm, mean, r, err := c.normalize(x, groups, kept, ln.Epsilon, out)
 	if err != nil {
 		return err
 	}
-	eps = max(eps, 1)
-	epsT := c.constTensor(out+"/epsilon", model.Float, kept, 2*t.Scale, filled(len(groups), eps))
-	ve := &Add{io: io{In: []int{vr, epsT}}}
-	v := c.emit(ve, &ve.Res, out+"/var_eps", model.Float, kept, 2*t.Scale, c.t(vr).maxAbs()+float64(eps))
-	sr := c.s.Scale
-	rs := &Rsqrt{io: io{In: []int{v}}, K: 2*sr + 2*t.Scale}
-	r := c.emit(rs, &rs.Res, out+"/inv_std", model.Float, kept, sr, math.Sqrt(math.Ldexp(1, rs.K)/float64(eps))+1)
-	rb := c.spread(r, groups, t.Shape, out+"/inv_std_b")
-	normName := out + "/normalized"
-	if err := c.mul(d, rb, t.Shape, normName, true); err != nil {
-		return err
-	}
-	norm := c.ids[normName]
-	scaleName, biasName := n.Inputs[1], ""
+	place := func(id int, name string) int { return c.broadcast(id, t.Shape, name) }
+	biasName := ""
 	if len(n.Inputs) > 2 {
 		biasName = n.Inputs[2]
 	}
-	g, err := c.operandAt(scaleName, c.naturalScale(scaleName))
-	if err != nil {
+	if err := c.affine(norm, n.Inputs[1], biasName, place, out); err != nil {
 		return err
-	}
-	g = c.broadcast(g, t.Shape, out+"/scale_b")
-	yName := out
-	if biasName != "" {
-		yName = out + "/scaled"
-	}
-	if err := c.mul(norm, g, t.Shape, yName, true); err != nil {
-		return err
-	}
-	y := c.ids[yName]
-	if biasName != "" {
-		b, err := c.operandAt(biasName, c.t(y).Scale)
-		if err != nil {
-			return err
-		}
-		s, sh := align(c.t(y).Scale, c.t(b).Scale)
-		b = c.broadcast(b, t.Shape, out+"/bias_b")
-		add := &Add{io: io{In: []int{y, b}}, Shift: sh}
-		bound := math.Ldexp(c.t(y).maxAbs(), sh[0]) + math.Ldexp(c.t(b).maxAbs(), sh[1])
-		id := c.emit(add, &add.Res, out, model.Float, t.Shape, s, bound)
-		if id, err = c.rescale(id, 1, c.target(out), out); err != nil {
-			return err
-		}
-		c.define(out, id)
 	}
 	if ln.Stats {
 		if len(n.Outputs) > 1 && n.Outputs[1] != "" {
@@ -503,6 +463,142 @@ func lowerLayerNorm(c *compiler, n *model.Node) error {
 		}
 	}
 	return nil
+}
+
+// lowerInstanceNorm is LayerNorm's arithmetic over each (n, c) slice's
+// spatial axes, γ and β moved onto every element of their channel.
+func lowerInstanceNorm(c *compiler, n *model.Node) error {
+	in := n.Op.(*model.InstanceNorm)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	kept, groups, err := in.Groups(t.Shape)
+	if err != nil {
+		return err
+	}
+	norm, _, _, err := c.normalize(x, groups, kept, in.Epsilon, out)
+	if err != nil {
+		return err
+	}
+	ch := model.ChannelIndex(t.Shape)
+	place := func(id int, name string) int {
+		p := c.t(id)
+		op := &Move{io: io{In: []int{id}}, Src: ch}
+		return c.emitBits(op, &op.Res, name, p.DType, t.Shape, p.Scale, p.Bits)
+	}
+	return c.affine(norm, n.Inputs[1], n.Inputs[2], place, out)
+}
+
+// normalize emits, per group, mean = round(Σx/n), d = x − mean, var =
+// round(Σd²/n) at twice x's scale, r = rsqrt(var + ε) at the default scale
+// (ε rounded up to one unit if it quantises to zero) and the normalised
+// round(d·r) at the target scale of out+"/normalized".
+func (c *compiler) normalize(x int, groups [][]int, kept []int, epsilon float64, out string) (norm, mean, r int, err error) {
+	t := c.t(x)
+	mean = c.reduceSum(x, groups, kept, groupSizes(groups), out+"/mean")
+	mb := c.spread(mean, groups, t.Shape, out+"/mean_b")
+	sub := &Add{io: io{In: []int{x, mb}}, Neg: true}
+	d := c.emit(sub, &sub.Res, out+"/centered", model.Float, t.Shape, t.Scale, 2*t.maxAbs())
+	sq := &Mul{io{In: []int{d, d}}}
+	d2 := c.emit(sq, &sq.Res, out+"/squared", model.Float, t.Shape, 2*t.Scale, c.t(d).maxAbs()*c.t(d).maxAbs())
+	vr := c.reduceSum(d2, groups, kept, groupSizes(groups), out+"/var")
+	r, err = c.rsqrtPlus(vr, epsilon, out)
+	if err != nil {
+		return
+	}
+	rb := c.spread(r, groups, t.Shape, out+"/inv_std_b")
+	normName := out + "/normalized"
+	if err = c.mul(d, rb, t.Shape, normName, true); err != nil {
+		return
+	}
+	return c.ids[normName], mean, r, nil
+}
+
+// rsqrtPlus emits r = rsqrt(v + ε) for v ≥ 0 at twice a scale s (ε rounded
+// up to one unit of 2^−2s): r²·(v + ε) ≤ 2^K with K = 2·(default scale + s),
+// so r is 1/√(v + ε) at the default scale.
+func (c *compiler) rsqrtPlus(v int, epsilon float64, out string) (int, error) {
+	t := c.t(v)
+	eps, err := Quantize(epsilon, t.Scale)
+	if err != nil {
+		return 0, err
+	}
+	eps = max(eps, 1)
+	epsT := c.constTensor(out+"/epsilon", model.Float, t.Shape, t.Scale, filled(t.Len(), eps))
+	ve := &Add{io: io{In: []int{v, epsT}}}
+	ve1 := c.emit(ve, &ve.Res, out+"/var_eps", model.Float, t.Shape, t.Scale, t.maxAbs()+float64(eps))
+	sr := c.s.Scale
+	rs := &Rsqrt{io: io{In: []int{ve1}}, K: 2*sr + t.Scale}
+	return c.emit(rs, &rs.Res, out+"/inv_std", model.Float, t.Shape, sr, math.Sqrt(math.Ldexp(1, rs.K)/float64(eps))+1), nil
+}
+
+// affine emits y = norm·γ (+ β), each product rounded to the target scale;
+// place moves γ and β onto norm's shape.
+func (c *compiler) affine(norm int, scaleName, biasName string, place func(id int, name string) int, out string) error {
+	shape := c.t(norm).Shape
+	g, err := c.operandAt(scaleName, c.naturalScale(scaleName))
+	if err != nil {
+		return err
+	}
+	g = place(g, out+"/scale_b")
+	yName := out
+	if biasName != "" {
+		yName = out + "/scaled"
+	}
+	if err := c.mul(norm, g, shape, yName, true); err != nil {
+		return err
+	}
+	if biasName == "" {
+		return nil
+	}
+	y := c.ids[yName]
+	b, err := c.operandAt(biasName, c.t(y).Scale)
+	if err != nil {
+		return err
+	}
+	s, sh := align(c.t(y).Scale, c.t(b).Scale)
+	b = place(b, out+"/bias_b")
+	add := &Add{io: io{In: []int{y, b}}, Shift: sh}
+	bound := math.Ldexp(c.t(y).maxAbs(), sh[0]) + math.Ldexp(c.t(b).maxAbs(), sh[1])
+	id := c.emit(add, &add.Res, out, model.Float, shape, s, bound)
+	if id, err = c.rescale(id, 1, c.target(out), out); err != nil {
+		return err
+	}
+	c.define(out, id)
+	return nil
+}
+
+// lowerLpNorm: p = 2 is y = round(x·r) with r = rsqrt(Σx² + ε) (ε one unit
+// of x's squared scale, so that a zero vector gives 0, not an error); p = 1
+// is y = round(x·2^s / Σ|x|) (DivVar: a zero vector is an error, as ONNX's
+// 0/0 is NaN), |x| proven as max(x, −x).
+func lowerLpNorm(c *compiler, n *model.Node) error {
+	lp := n.Op.(*model.LpNorm)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	kept, groups, err := model.AxisGroups(t.Shape, []int{lp.Axis})
+	if err != nil {
+		return err
+	}
+	if lp.P == 1 {
+		s := c.reduceSum(c.abs(x, out+"/abs"), groups, kept, nil, out+"/norm")
+		return c.divVar(x, c.spread(s, groups, t.Shape, out+"/norm_b"), t.Shape, out)
+	}
+	sq := &Mul{io{In: []int{x, x}}}
+	x2 := c.emit(sq, &sq.Res, out+"/squared", model.Float, t.Shape, 2*t.Scale, t.maxAbs()*t.maxAbs())
+	s := c.reduceSum(x2, groups, kept, nil, out+"/sumsq")
+	r, err := c.rsqrtPlus(s, 0, out)
+	if err != nil {
+		return err
+	}
+	return c.mul(x, c.spread(r, groups, t.Shape, out+"/inv_norm_b"), t.Shape, out, true)
 }
 
 func filled(n int, v int64) []int64 {

@@ -69,3 +69,21 @@ func layerNorm(c *nodeCtx) (result, error) {
 	}
 	return opOn(op, 0, 1)
 }
+
+func instanceNorm(c *nodeCtx) (result, error) {
+	if err := c.needInputs(3, 3); err != nil {
+		return result{}, err
+	}
+	return opOn(&model.InstanceNorm{Epsilon: c.float("epsilon", 1e-5)}, 0, 1, 2)
+}
+
+func lpNorm(c *nodeCtx) (result, error) {
+	if err := c.needInputs(1, 1); err != nil {
+		return result{}, err
+	}
+	p := c.int("p", 2)
+	if p != 1 && p != 2 {
+		return result{}, unsupportedAttr("p", p, "1, 2")
+	}
+	return opOn(&model.LpNorm{Axis: int(c.int("axis", -1)), P: int(p)}, 0)
+}

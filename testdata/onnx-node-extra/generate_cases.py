@@ -23,7 +23,7 @@ Identity Constant Expand Cast Shape ConstantOfShape Range Dropout Neg""".split()
 # shape and indexing ops, reductions and normalisation (issue 9)
 SUP |= set("""Tile Trilu DepthToSpace SpaceToDepth GatherElements GatherND ScatterElements Scatter ScatterND Resize
 Upsample Split CumSum OneHot NonZero TopK Size ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSumExp
-ArgMin""".split())
+ArgMin InstanceNormalization LpNormalization""".split())
 
 def load(p):
     t = onnx.TensorProto()
@@ -54,3 +54,26 @@ for d in sorted(glob.glob(gen + "/node/test_*")):
                "output_shapes": [list(a.shape) for a in outs]}, open(os.path.join(dst, "expected.json"), "w"))
     if sum(os.path.getsize(os.path.join(dst, f)) for f in os.listdir(dst)) > 40 << 10:
         shutil.rmtree(dst)
+
+# Cases for ops that onnx 1.12 ships no node tests for (issue 9), built with
+# onnx.helper and a numpy reference, written in the same layout.
+from onnx import helper, TensorProto
+
+def write_case(name, node, ins, outs, opset):
+    g = helper.make_graph([node], name,
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in zip(node.input, ins)],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in zip(node.output, outs)])
+    dst = os.path.join(here, name)
+    os.makedirs(dst, exist_ok=True)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), os.path.join(dst, "model.onnx"))
+    json.dump({"input_data": [a.astype(np.float64).ravel().tolist() for a in ins],
+               "input_shapes": [list(a.shape) for a in ins]}, open(os.path.join(dst, "input.json"), "w"))
+    json.dump({"output_data": [a.astype(np.float64).ravel().tolist() for a in outs],
+               "output_shapes": [list(a.shape) for a in outs]}, open(os.path.join(dst, "expected.json"), "w"))
+
+rng = np.random.default_rng(9)
+for p, axis in [(2, -1), (2, 1), (1, -1), (1, 0)]:
+    x = rng.uniform(-2, 2, (3, 4, 5)).astype(np.float32)
+    norm = np.linalg.norm(x, ord=p, axis=axis, keepdims=True) if p == 2 else np.abs(x).sum(axis=axis, keepdims=True)
+    write_case("test_lpnormalization_p%d_axis%s" % (p, str(axis).replace("-", "neg")),
+               helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis), [x], [(x / norm).astype(np.float32)], 13)
