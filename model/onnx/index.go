@@ -373,7 +373,7 @@ func topK(c *nodeCtx) (result, error) {
 	if c.has("k") {
 		k = c.int("k", 0)
 	} else {
-		if ts[1] == nil || ts[1].Len() != 1 {
+		if len(ts) < 2 || ts[1] == nil || ts[1].Len() != 1 {
 			return result{}, fmt.Errorf("k is missing or not one value")
 		}
 		k = int64(ts[1].At(0))
