@@ -46,7 +46,7 @@ func TestIndexOpErrors(t *testing.T) {
 		{"scatternd add", gr{
 			nodes:  []*pb.NodeProto{nd("ScatterND", "n", []string{"x", "i", "u"}, []string{"y"}, indexStrAttr("reduction", "add"))},
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4),
-			inits:  []*pb.TensorProto{it("i", dims(1, 1), 0), ft("u", dims(1, 4), 1, 2, 3, 4)},
+			inits: []*pb.TensorProto{it("i", dims(1, 1), 0), ft("u", dims(1, 4), 1, 2, 3, 4)},
 		}, []string{"reduction=add is not supported", "supported: none"}},
 		{"gather elements runtime indices", gr{
 			nodes:  []*pb.NodeProto{nd("GatherElements", "n", []string{"x", "i"}, []string{"y"}, aInt("axis", 1))},
@@ -67,7 +67,7 @@ func TestIndexOpErrors(t *testing.T) {
 		{"split sizes", gr{
 			nodes:  []*pb.NodeProto{nd("Split", "n", []string{"x", "s"}, []string{"a", "b"}, aInt("axis", 1))},
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: []*pb.ValueInfoProto{fv("a", 1, 1), fv("b", 1, 2)},
-			inits:  []*pb.TensorProto{it("s", dims(2), 1, 2)},
+			inits: []*pb.TensorProto{it("s", dims(2), 1, 2)},
 		}, []string{"split [1 2] adds up to 3; axis 1 has size 4"}},
 		{"topk runtime", gr{
 			nodes:  []*pb.NodeProto{nd("TopK", "n", []string{"x", "k"}, []string{"y", "i"})},
@@ -76,14 +76,14 @@ func TestIndexOpErrors(t *testing.T) {
 		{"onehot runtime", gr{
 			nodes:  []*pb.NodeProto{nd("OneHot", "n", []string{"x", "d", "v"}, []string{"y"})},
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4, 3),
-			inits:  []*pb.TensorProto{it("d", nil, 3), ft("v", dims(2), 0, 1)},
+			inits: []*pb.TensorProto{it("d", nil, 3), ft("v", dims(2), 0, 1)},
 		}, []string{"(OneHot)", "one-hot encodings only from constants"}},
 		{"lpnorm p3", gr{nodes: one("LpNormalization", aInt("p", 3)), inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4)},
 			[]string{"(LpNormalization)", "p=3 is not supported; supported: 1, 2"}},
 		{"instancenorm scale shape", gr{
 			nodes:  []*pb.NodeProto{nd("InstanceNormalization", "n", []string{"x", "s", "b"}, []string{"y"})},
 			inputs: []*pb.ValueInfoProto{x4()}, outputs: y(1, 1, 2, 2),
-			inits:  []*pb.TensorProto{ft("s", dims(2), 1, 1), ft("b", dims(1), 0)},
+			inits: []*pb.TensorProto{ft("s", dims(2), 1, 1), ft("b", dims(1), 0)},
 		}, []string{"scale/bias have shape [2]; want [1]"}},
 	}
 	for _, c := range cases {
