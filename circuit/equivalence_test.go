@@ -111,6 +111,9 @@ func equivCases() []equivCase {
 		{name: "test_instancenorm_example"},
 		{name: "test_lpnormalization_p2_axis1"},
 		{name: "test_lpnormalization_p1_axisneg1"},
+		{name: "test_einsum_batch_matmul"},
+		{name: "test_einsum_batch_diagonal"},
+		{name: "test_einsum_inner_prod"},
 	} {
 		for _, set := range []string{"onnx-node", "onnx-node-extra"} {
 			p := filepath.Join("../testdata", set, c.name, "model.onnx")

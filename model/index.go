@@ -594,11 +594,12 @@ func (c *CumSum) Infer(in []Value) ([]Value, error) {
 	return []Value{{DType: dt, Shape: clone(in[0].Shape)}}, nil
 }
 
-// Groups returns, per output element, the input elements it sums.
-func (c *CumSum) Groups(in Value) ([][]int, error) {
+// Groups returns the output shape and, per output element, the input
+// elements it sums.
+func (c *CumSum) Groups(in Value) ([]int, [][]int, error) {
 	ax, err := NormAxis(c.Axis, len(in.Shape))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	n := in.Shape[ax]
 	str := Strides(in.Shape)[ax]
@@ -615,7 +616,7 @@ func (c *CumSum) Groups(in Value) ([][]int, error) {
 			}
 		}
 	})
-	return groups, nil
+	return clone(in.Shape), groups, nil
 }
 
 func (c *CumSum) Eval(in []*Tensor) ([]*Tensor, error) {
@@ -623,7 +624,7 @@ func (c *CumSum) Eval(in []*Tensor) ([]*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups, _ := c.Groups(in[0].Value(""))
+	_, groups, _ := c.Groups(in[0].Value(""))
 	out := New(vs[0].DType, vs[0].Shape)
 	for k, g := range groups {
 		s := 0.0

@@ -17,7 +17,7 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast, " +
 	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND, Resize (nearest), Split, CumSum, " +
 	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin, " +
-	"InstanceNormalization, LpNormalization"
+	"InstanceNormalization, LpNormalization, Einsum (no ellipsis)"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.
@@ -58,8 +58,8 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerLayerNorm, true
 	case *model.Split:
 		return lowerSplit, true
-	case *model.CumSum:
-		return lowerCumSum, true
+	case *model.CumSum, *model.EinsumSum:
+		return lowerGroupSum, true
 	case *model.InstanceNorm:
 		return lowerInstanceNorm, true
 	case *model.LpNorm:

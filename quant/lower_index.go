@@ -35,19 +35,21 @@ func lowerSplit(c *compiler, n *model.Node) error {
 	return nil
 }
 
-// lowerCumSum is a ReduceSum whose groups are the prefixes (suffixes with
-// reverse) along the axis: exact, at the input's scale.
-func lowerCumSum(c *compiler, n *model.Node) error {
-	cs := n.Op.(*model.CumSum)
+// lowerGroupSum handles CumSum (prefix or suffix groups along the axis)
+// and one-operand Einsum: every output is the sum of a fixed group of input
+// elements (ReduceSum), exact at the input's scale.
+func lowerGroupSum(c *compiler, n *model.Node) error {
+	op := n.Op.(interface {
+		Groups(model.Value) ([]int, [][]int, error)
+	})
 	x, err := c.value(n.Inputs[0])
 	if err != nil {
 		return err
 	}
-	t := c.t(x)
-	groups, err := cs.Groups(model.Value{Shape: t.Shape})
+	shape, groups, err := op.Groups(model.Value{Shape: c.t(x).Shape})
 	if err != nil {
 		return err
 	}
-	c.define(n.Outputs[0], c.reduceSum(x, groups, t.Shape, nil, n.Outputs[0]))
+	c.define(n.Outputs[0], c.reduceSum(x, groups, shape, nil, n.Outputs[0]))
 	return nil
 }

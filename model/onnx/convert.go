@@ -57,6 +57,7 @@ var converters = map[string]converter{
 	"ReduceL2": reduce(model.ReduceL2), "ReduceSumSquare": reduce(model.ReduceSumSquare),
 	"ReduceLogSumExp": reduce(model.ReduceLogSumExp), "ArgMin": argMax,
 	"InstanceNormalization": instanceNorm, "LpNormalization": lpNorm,
+	"Einsum": einsum,
 }
 
 // nodeCtx is what a converter sees of a node.

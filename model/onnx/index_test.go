@@ -80,6 +80,18 @@ func TestIndexOpErrors(t *testing.T) {
 		}, []string{"(OneHot)", "one-hot encodings only from constants"}},
 		{"lpnorm p3", gr{nodes: one("LpNormalization", aInt("p", 3)), inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4)},
 			[]string{"(LpNormalization)", "p=3 is not supported; supported: 1, 2"}},
+		{"einsum three operands", gr{
+			nodes:  []*pb.NodeProto{nd("Einsum", "n", []string{"x", "x", "x"}, []string{"y"}, indexStrAttr("equation", "ij,ij,ij->ij"))},
+			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4),
+		}, []string{"(Einsum)", "has 3 operands; supported: 1 or 2"}},
+		{"einsum bad ellipsis", gr{
+			nodes:  []*pb.NodeProto{nd("Einsum", "n", []string{"x"}, []string{"y"}, indexStrAttr("equation", "..i.->i"))},
+			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(4),
+		}, []string{"operand 0 has a malformed ellipsis"}},
+		{"einsum sizes", gr{
+			nodes:  []*pb.NodeProto{nd("Einsum", "n", []string{"x", "x"}, []string{"y"}, indexStrAttr("equation", "ij,ji->"))},
+			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(),
+		}, []string{"j has sizes 4 and 1"}},
 		{"instancenorm scale shape", gr{
 			nodes:  []*pb.NodeProto{nd("InstanceNormalization", "n", []string{"x", "s", "b"}, []string{"y"})},
 			inputs: []*pb.ValueInfoProto{x4()}, outputs: y(1, 1, 2, 2),

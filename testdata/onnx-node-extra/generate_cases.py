@@ -23,7 +23,7 @@ Identity Constant Expand Cast Shape ConstantOfShape Range Dropout Neg""".split()
 # shape and indexing ops, reductions and normalisation (issue 9)
 SUP |= set("""Tile Trilu DepthToSpace SpaceToDepth GatherElements GatherND ScatterElements Scatter ScatterND Resize
 Upsample Split CumSum OneHot NonZero TopK Size ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSumExp
-ArgMin InstanceNormalization LpNormalization""".split())
+ArgMin InstanceNormalization LpNormalization Einsum""".split())
 
 def load(p):
     t = onnx.TensorProto()
