@@ -114,6 +114,8 @@ func equivCases() []equivCase {
 		{name: "test_einsum_batch_matmul"},
 		{name: "test_einsum_batch_diagonal"},
 		{name: "test_einsum_inner_prod"},
+		{name: "test_resize_upsample_scales_linear_align_corners"},
+		{name: "test_resize_downsample_scales_cubic_A_n0p5_exclude_outside"},
 	} {
 		for _, set := range []string{"onnx-node", "onnx-node-extra"} {
 			p := filepath.Join("../testdata", set, c.name, "model.onnx")

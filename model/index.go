@@ -439,27 +439,34 @@ func (r *Resize) Infer(in []Value) ([]Value, error) {
 	return []Value{{DType: in[0].DType, Shape: clone(r.Sizes)}}, nil
 }
 
-// source returns the input coordinate output coordinate x reads on an axis
-// of input size n, output size m and scale s.
-func (r *Resize) source(x, n, m int, s float64) int {
-	xf := float64(x)
-	var o float64
+// orig is the coordinate transformation: the input coordinate of output
+// coordinate x on an axis of input size n and scale s (the ONNX reference
+// takes the output length as s·n).
+func (r *Resize) orig(x, n int, s float64) float64 {
+	xf, m := float64(x), s*float64(n)
 	switch r.Coord {
-	case "half_pixel":
-		o = (xf+0.5)/s - 0.5
 	case "pytorch_half_pixel":
-		if m > 1 {
-			o = (xf+0.5)/s - 0.5
+		if m == 1 {
+			return -0.5
 		}
+		return (xf+0.5)/s - 0.5
 	case "align_corners":
-		if m > 1 {
-			o = xf * float64(n-1) / float64(m-1)
+		if m == 1 {
+			return 0
 		}
+		return xf * float64(n-1) / (m - 1)
 	case "asymmetric":
-		o = xf / s
+		return xf / s
 	case "tf_half_pixel_for_nn":
-		o = (xf + 0.5) / s
+		return (xf + 0.5) / s
 	}
+	return (xf+0.5)/s - 0.5 // half_pixel
+}
+
+// source returns the input coordinate output coordinate x reads on an axis
+// of input size n and scale s.
+func (r *Resize) source(x, n int, s float64) int {
+	o := r.orig(x, n, s)
 	var i float64
 	switch r.Nearest {
 	case "round_prefer_floor":
@@ -491,7 +498,7 @@ func (r *Resize) Map(in []Value) ([]int, float64, error) {
 	for d := range s {
 		per[d] = make([]int, r.Sizes[d])
 		for x := range per[d] {
-			per[d][x] = r.source(x, s[d], r.Sizes[d], r.Scales[d])
+			per[d][x] = r.source(x, s[d], r.Scales[d])
 		}
 	}
 	src := make([]int, Size(r.Sizes))
@@ -632,6 +639,130 @@ func (c *CumSum) Eval(in []*Tensor) ([]*Tensor, error) {
 			s += in[0].At(i)
 		}
 		out.Set(k, s)
+	}
+	return []*Tensor{out}, nil
+}
+
+// ResizeInterp is linear (Cubic false) or cubic Resize with static sizes:
+// along every axis, output coordinate x is Σ w_i·x[clamp(i)] over the 2
+// (linear) or 4 (cubic) input coordinates nearest to orig(x), with the
+// weights of the ONNX reference — linear 1−r and r, cubic Keys' kernel with
+// coefficient CubicA, r the fractional part of orig(x) — renormalised over
+// the in-range coordinates with ExcludeOutside; axes combine as the tensor
+// product of their weights. The weights are constants, so the output is a
+// constant-weighted sum of input elements.
+type ResizeInterp struct {
+	R              Resize
+	Cubic          bool
+	CubicA         float64
+	ExcludeOutside bool
+}
+
+func (r *ResizeInterp) Type() string { return r.R.OpName }
+
+func (r *ResizeInterp) Infer(in []Value) ([]Value, error) {
+	out, err := r.R.Infer(in)
+	if err == nil && in[0].DType != Float {
+		return nil, fmt.Errorf("input is %s; interpolation needs float", in[0].DType)
+	}
+	return out, err
+}
+
+// coeffs returns the interpolation weights for fractional part t ∈ (0, 1].
+func (r *ResizeInterp) coeffs(t float64) []float64 {
+	if !r.Cubic {
+		return []float64{1 - t, t}
+	}
+	a, u := r.CubicA, 1-t
+	return []float64{
+		((a*(t+1)-5*a)*(t+1)+8*a)*(t+1) - 4*a,
+		((a+2)*t-(a+3))*t*t + 1,
+		((a+2)*u-(a+3))*u*u + 1,
+		((a*(u+1)-5*a)*(u+1)+8*a)*(u+1) - 4*a,
+	}
+}
+
+// axisWeights returns, per output coordinate of axis d, the input
+// coordinates (clamped) and their weights.
+func (r *ResizeInterp) axisWeights(n, m int, s float64) ([][]int, [][]float64) {
+	idx, wts := make([][]int, m), make([][]float64, m)
+	for x := range idx {
+		o := r.R.orig(x, n, s)
+		f := math.Floor(o)
+		t := o - f
+		if t == 0 { // as the reference: weight 1 on the last of the left neighbours
+			t, f = 1, f-1
+		}
+		w := r.coeffs(t)
+		base := int(f) - len(w)/2 + 1
+		sum := 0.0
+		for i := range w {
+			if r.ExcludeOutside && (base+i < 0 || base+i >= n) {
+				w[i] = 0
+			}
+			sum += w[i]
+		}
+		for i := range w {
+			if r.ExcludeOutside {
+				w[i] /= sum
+			}
+			idx[x] = append(idx[x], min(max(base+i, 0), n-1))
+		}
+		wts[x] = w
+	}
+	return idx, wts
+}
+
+// Weights returns, per output element, the flat input indices and weights
+// of its sum.
+func (r *ResizeInterp) Weights(in Value) ([][]int, [][]float64, error) {
+	if _, err := r.Infer([]Value{in}); err != nil {
+		return nil, nil, err
+	}
+	s := in.Shape
+	per := 2
+	if r.Cubic {
+		per = 4
+	}
+	if err := checkTerms("resize terms", Size(r.R.Sizes), int(math.Pow(float64(per), float64(len(s))))); err != nil {
+		return nil, nil, err
+	}
+	ai, aw := make([][][]int, len(s)), make([][][]float64, len(s))
+	for d := range s {
+		ai[d], aw[d] = r.axisWeights(s[d], r.R.Sizes[d], r.R.Scales[d])
+	}
+	str := Strides(s)
+	idx, wts := make([][]int, Size(r.R.Sizes)), make([][]float64, Size(r.R.Sizes))
+	forEachIndex(r.R.Sizes, func(k int, c []int) {
+		is, ws := []int{0}, []float64{1}
+		for d := range c {
+			var ni []int
+			var nw []float64
+			for j := range is {
+				for t, i := range ai[d][c[d]] {
+					if w := aw[d][c[d]][t]; w != 0 {
+						ni = append(ni, is[j]+i*str[d])
+						nw = append(nw, ws[j]*w)
+					}
+				}
+			}
+			is, ws = ni, nw
+		}
+		idx[k], wts[k] = is, ws
+	})
+	return idx, wts, nil
+}
+
+func (r *ResizeInterp) Eval(in []*Tensor) ([]*Tensor, error) {
+	idx, wts, err := r.Weights(in[0].Value(""))
+	if err != nil {
+		return nil, err
+	}
+	out := NewFloat(r.R.Sizes)
+	for k := range idx {
+		for t, i := range idx[k] {
+			out.F[k] += wts[k][t] * in[0].F[i]
+		}
 	}
 	return []*Tensor{out}, nil
 }

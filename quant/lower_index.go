@@ -1,6 +1,9 @@
 package quant
 
 import (
+	"fmt"
+	"math"
+
 	"github.com/zkai-dev/zkai/model"
 )
 
@@ -51,5 +54,53 @@ func lowerGroupSum(c *compiler, n *model.Node) error {
 		return err
 	}
 	c.define(n.Outputs[0], c.reduceSum(x, groups, shape, nil, n.Outputs[0]))
+	return nil
+}
+
+// resizeWeightScale is the scale of linear and cubic Resize weights
+// (|w| ≤ 1.5, so 18 signed bits).
+const resizeWeightScale = 16
+
+// lowerResizeInterp: y = round(Σ x_i·w_i) with the interpolation weights
+// w_i quantised at 2^16 (circuit constants: they follow from the shapes and
+// attributes alone), one Linear op, rounded to the target scale.
+func lowerResizeInterp(c *compiler, n *model.Node) error {
+	r := n.Op.(*model.ResizeInterp)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	idx, wts, err := r.Weights(model.Value{DType: t.DType, Shape: t.Shape})
+	if err != nil {
+		return err
+	}
+	terms := &model.Terms{Shape: r.R.Sizes, Start: make([]int, 1, len(idx)+1), Alpha: 1, Beta: 1}
+	var q []int64
+	most := 0.0
+	for k := range idx {
+		sum := 0.0
+		for j, i := range idx[k] {
+			v, err := Quantize(wts[k][j], resizeWeightScale)
+			if err != nil {
+				return fmt.Errorf("resize weight: %w", err)
+			}
+			terms.IA = append(terms.IA, int32(i))
+			terms.IB = append(terms.IB, int32(len(q)))
+			q = append(q, v)
+			sum += math.Abs(float64(v))
+		}
+		terms.Start = append(terms.Start, len(terms.IA))
+		most = math.Max(most, sum)
+	}
+	w := c.constTensor(out+"/weights", model.Float, []int{len(q)}, resizeWeightScale, q)
+	op := &Linear{io: io{In: []int{x, w}}, T: terms}
+	acc := c.emit(op, &op.Res, out+"/acc", model.Float, terms.Shape, t.Scale+resizeWeightScale, most*t.maxAbs())
+	res, err := c.rescale(acc, 1, c.target(out), out)
+	if err != nil {
+		return err
+	}
+	c.define(out, res)
 	return nil
 }

@@ -40,6 +40,9 @@ func TestHandIndexAndReduce(t *testing.T) {
 		{"LpNormalizationP1", &model.LpNorm{Axis: 1, P: 1}, nil, nil, nil, [][]int64{{2, -5, 7, -1}}},
 		// r = max{r : r²·(3648 + 1) ≤ 2^16} = 4 (¼ at 2^4); round(x·r/2^4)
 		{"LpNormalizationP2", &model.LpNorm{Axis: 1, P: 2}, nil, nil, nil, [][]int64{{4, -8, 12, -2}}},
+		// linear, asymmetric ×2: orig(x) = x/2; weights ½ at 2^16
+		{"ResizeLinear", &model.ResizeInterp{R: model.Resize{OpName: "Resize", Sizes: []int{1, 8}, Scales: []float64{1, 2},
+			Coord: "asymmetric", Nearest: "floor"}}, nil, nil, nil, [][]int64{{16, -8, -32, 8, 48, 20, -8, -8}}},
 		{"GatherElements", &model.GatherElements{Axis: 1, Indices: []int64{2, 2, 0}, IndicesShape: []int{1, 3}}, nil, nil, nil, [][]int64{{48, 48, 16}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

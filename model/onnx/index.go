@@ -121,14 +121,16 @@ func scatter(nd bool) converter {
 	}
 }
 
-// resize handles nearest Resize (opsets 10–18) and Upsample with static
-// scales or sizes.
+// resize handles Resize (opsets 10–18) and Upsample with static scales or
+// sizes: nearest as an element move, linear and cubic as constant-weighted
+// sums.
 func resize(c *nodeCtx) (result, error) {
 	if err := c.needInputs(1, 4); err != nil {
 		return result{}, err
 	}
-	if m := c.str("mode", "nearest"); m != "nearest" {
-		return result{}, unsupportedAttr("mode", m, "nearest")
+	mode := c.str("mode", "nearest")
+	if mode != "nearest" && mode != "linear" && mode != "cubic" {
+		return result{}, unsupportedAttr("mode", mode, "nearest, linear, cubic")
 	}
 	if a := c.int("antialias", 0); a != 0 {
 		return result{}, unsupportedAttr("antialias", a, "0")
@@ -203,7 +205,11 @@ func resize(c *nodeCtx) (result, error) {
 		}
 		op.Scales[d], op.Sizes[d] = s, int(math.Floor(s*float64(in[d])))
 	}
-	return opOn(op, 0)
+	if mode == "nearest" {
+		return opOn(op, 0)
+	}
+	return opOn(&model.ResizeInterp{R: *op, Cubic: mode == "cubic", CubicA: c.float("cubic_coeff_a", -0.75),
+		ExcludeOutside: c.int("exclude_outside", 0) == 1}, 0)
 }
 
 // split reads the part sizes from the attribute (opset < 13) or the

@@ -26,10 +26,10 @@ func TestIndexOpErrors(t *testing.T) {
 		g     gr
 		frags []string
 	}{
-		{"resize linear", gr{
-			nodes:  []*pb.NodeProto{nd("Resize", "n", []string{"x", "", "s"}, []string{"y"}, indexStrAttr("mode", "linear"))},
+		{"resize mode", gr{
+			nodes:  []*pb.NodeProto{nd("Resize", "n", []string{"x", "", "s"}, []string{"y"}, indexStrAttr("mode", "area"))},
 			inputs: []*pb.ValueInfoProto{x4()}, outputs: y(1, 1, 4, 4), inits: []*pb.TensorProto{ft("s", dims(4), 1, 1, 2, 2)},
-		}, []string{"(Resize)", "mode=linear is not supported", "supported: nearest"}},
+		}, []string{"(Resize)", "mode=area is not supported", "supported: nearest, linear, cubic"}},
 		{"resize crop", gr{
 			nodes: []*pb.NodeProto{nd("Resize", "n", []string{"x", "", "s"}, []string{"y"},
 				indexStrAttr("coordinate_transformation_mode", "tf_crop_and_resize"))},
