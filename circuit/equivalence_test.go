@@ -96,6 +96,8 @@ func equivCases() []equivCase {
 		{name: "test_gathernd_example_float32"},
 		{name: "test_scatter_elements_with_axis"},
 		{name: "test_scatternd"},
+		{name: "test_scatternd_add"},
+		{name: "test_scatter_elements_with_duplicate_indices"},
 		{name: "test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric"},
 		{name: "test_split_variable_parts_2d"},
 		{name: "test_cumsum_2d_axis_1"},

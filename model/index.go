@@ -400,6 +400,53 @@ func (s *Scatter) Map(in []Value) ([]int, float64, error) {
 
 func (s *Scatter) Eval(in []*Tensor) ([]*Tensor, error) { return evalMove(s, in) }
 
+// ScatterAdd is Scatter with reduction "add": every data element plus the
+// updates that hit it, with the data (input 0) and the updates (input 1)
+// laid end to end.
+type ScatterAdd struct{ S Scatter }
+
+func (s *ScatterAdd) Type() string                      { return s.S.OpName }
+func (s *ScatterAdd) Infer(in []Value) ([]Value, error) { return s.S.Infer(in) }
+
+// Groups returns the output shape and, per output element, the elements of
+// data and updates (laid end to end) that it sums.
+func (s *ScatterAdd) Groups(in []Value) ([]int, [][]int, error) {
+	if _, err := s.S.Infer(in); err != nil {
+		return nil, nil, err
+	}
+	t, _ := s.S.targets(in[0].Shape, in[1].Shape)
+	n := Size(in[0].Shape)
+	groups := make([][]int, n)
+	for k := range groups {
+		groups[k] = []int{k}
+	}
+	for u, k := range t {
+		groups[k] = append(groups[k], n+u)
+	}
+	return clone(in[0].Shape), groups, nil
+}
+
+func (s *ScatterAdd) Eval(in []*Tensor) ([]*Tensor, error) {
+	shape, groups, err := s.Groups([]Value{in[0].Value(""), in[1].Value("")})
+	if err != nil {
+		return nil, err
+	}
+	out := New(in[0].DType, shape)
+	n := in[0].Len()
+	for k, g := range groups {
+		v := 0.0
+		for _, i := range g {
+			if i < n {
+				v += in[0].At(i)
+			} else {
+				v += in[1].At(i - n)
+			}
+		}
+		out.Set(k, v)
+	}
+	return []*Tensor{out}, nil
+}
+
 // Resize is nearest-neighbour Resize (and the deprecated Upsample) with
 // static output Sizes. For every axis, output coordinate x reads input
 // coordinate nearest(orig(x)) clamped to the axis, where orig is the

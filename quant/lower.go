@@ -15,7 +15,7 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"Relu, LeakyRelu, Clip, Sigmoid, Tanh, Exp, Erf, Gelu, Sqrt, Pow (constant exponent), Softmax, LogSoftmax, " +
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast, " +
-	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND, Resize (nearest, linear, cubic), Split, CumSum, " +
+	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND (reduction none, add), Resize (nearest, linear, cubic), Split, CumSum, " +
 	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin, " +
 	"InstanceNormalization, LpNormalization, Einsum (no ellipsis)"
 
@@ -62,6 +62,8 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerGroupSum, true
 	case *model.ResizeInterp:
 		return lowerResizeInterp, true
+	case *model.ScatterAdd:
+		return lowerScatterAdd, true
 	case *model.InstanceNorm:
 		return lowerInstanceNorm, true
 	case *model.LpNorm:

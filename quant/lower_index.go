@@ -104,3 +104,28 @@ func lowerResizeInterp(c *compiler, n *model.Node) error {
 	c.define(out, res)
 	return nil
 }
+
+// lowerScatterAdd: the data and the updates, brought to one scale exactly
+// (the larger; constants quantised at it), are laid end to end by a Move,
+// and every output sums its data element and the updates that hit it.
+func lowerScatterAdd(c *compiler, n *model.Node) error {
+	sa := n.Op.(*model.ScatterAdd)
+	out := n.Outputs[0]
+	vals := make([]model.Value, len(n.Inputs))
+	for i, name := range n.Inputs {
+		vals[i], _ = c.g.Value(name)
+	}
+	shape, groups, err := sa.Groups(vals)
+	if err != nil {
+		return err
+	}
+	ins, scale, bits, err := c.alignInputs(n.Inputs, vals[0].DType == model.Float, out)
+	if err != nil {
+		return err
+	}
+	total := model.Size(vals[0].Shape) + model.Size(vals[1].Shape)
+	both := &Move{io: io{In: ins}, Src: identity(total)}
+	x := c.emitBits(both, &both.Res, out+"/joined", vals[0].DType, []int{total}, scale, bits)
+	c.define(out, c.reduceSum(x, groups, shape, nil, out))
+	return nil
+}

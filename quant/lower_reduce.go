@@ -15,16 +15,8 @@ func lowerMove(c *compiler, n *model.Node) error {
 	mv := n.Op.(model.Mover)
 	out := n.Outputs[0]
 	vals := make([]model.Value, len(n.Inputs))
-	scale := 0
 	for i, name := range n.Inputs {
 		vals[i], _ = c.g.Value(name)
-		if !c.isConst(name) {
-			id, err := c.value(name)
-			if err != nil {
-				return err
-			}
-			scale = max(scale, c.t(id).Scale)
-		}
 	}
 	outs, err := mv.Infer(vals)
 	if err != nil {
@@ -34,21 +26,9 @@ func lowerMove(c *compiler, n *model.Node) error {
 	if err != nil {
 		return err
 	}
-	if outs[0].DType != model.Float {
-		scale = 0
-	}
-	ins := make([]int, len(n.Inputs))
-	bits := 1
-	for i, name := range n.Inputs {
-		id, err := c.operandAt(name, scale)
-		if err != nil {
-			return err
-		}
-		if id, err = c.rescale(id, 1, scale, fmt.Sprintf("%s/in%d", out, i)); err != nil {
-			return err
-		}
-		ins[i] = id
-		bits = max(bits, c.t(id).Bits)
+	ins, scale, bits, err := c.alignInputs(n.Inputs, outs[0].DType == model.Float, out)
+	if err != nil {
+		return err
 	}
 	q, err := Quantize(fill, scale)
 	if err != nil {
@@ -58,6 +38,37 @@ func lowerMove(c *compiler, n *model.Node) error {
 	op := &Move{io: io{In: ins}, Src: src, Fill: q}
 	c.define(out, c.emitBits(op, &op.Res, out, outs[0].DType, outs[0].Shape, scale, bits))
 	return nil
+}
+
+// alignInputs brings a node's inputs to one scale exactly: the largest of
+// its run-time inputs (0 unless float), constants quantised at it. bits is
+// the widest result.
+func (c *compiler) alignInputs(names []string, float bool, out string) (ins []int, scale, bits int, err error) {
+	for _, name := range names {
+		if !c.isConst(name) {
+			id, err := c.value(name)
+			if err != nil {
+				return nil, 0, 0, err
+			}
+			scale = max(scale, c.t(id).Scale)
+		}
+	}
+	if !float {
+		scale = 0
+	}
+	ins = make([]int, len(names))
+	bits = 1
+	for i, name := range names {
+		id, err := c.operandAt(name, scale)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if ins[i], err = c.rescale(id, 1, scale, fmt.Sprintf("%s/in%d", out, i)); err != nil {
+			return nil, 0, 0, err
+		}
+		bits = max(bits, c.t(ins[i]).Bits)
+	}
+	return ins, scale, bits, nil
 }
 
 func lowerGatherVar(c *compiler, n *model.Node) error {

@@ -109,14 +109,18 @@ func scatter(nd bool) converter {
 		if err := c.needInputs(3, 3); err != nil {
 			return result{}, err
 		}
-		if r := c.str("reduction", "none"); r != "none" {
-			return result{}, unsupportedAttr("reduction", r, "none")
+		r := c.str("reduction", "none")
+		if r != "none" && r != "add" {
+			return result{}, unsupportedAttr("reduction", r, "none, add")
 		}
 		idx, shape, err := c.constIndices(1)
 		if err != nil {
 			return result{}, err
 		}
 		op := &model.Scatter{OpName: c.n.GetOpType(), ND: nd, Axis: int(c.int("axis", 0)), Indices: idx, IndicesShape: shape}
+		if r == "add" {
+			return opOn(&model.ScatterAdd{S: *op}, 0, 2)
+		}
 		return opOn(op, 0, 2)
 	}
 }
