@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 )
 
 // This file holds the indexing ops that only move elements (Movers: Tile,
@@ -812,4 +813,81 @@ func (r *ResizeInterp) Eval(in []*Tensor) ([]*Tensor, error) {
 		}
 	}
 	return []*Tensor{out}, nil
+}
+
+// TopK returns the K largest (smallest unless Largest) elements along Axis
+// and their indices, sorted, ties to the lower index.
+type TopK struct {
+	Axis    int
+	K       int
+	Largest bool
+}
+
+func (*TopK) Type() string { return "TopK" }
+
+func (t *TopK) Infer(in []Value) ([]Value, error) {
+	if err := wantInputs(in, 1, 1); err != nil {
+		return nil, err
+	}
+	ax, err := NormAxis(t.Axis, len(in[0].Shape))
+	if err != nil {
+		return nil, err
+	}
+	if t.K < 0 || t.K > in[0].Shape[ax] {
+		return nil, fmt.Errorf("k = %d for an axis of size %d", t.K, in[0].Shape[ax])
+	}
+	shape := clone(in[0].Shape)
+	shape[ax] = t.K
+	return []Value{{DType: in[0].DType, Shape: shape}, {DType: Int, Shape: clone(shape)}}, nil
+}
+
+// Groups returns the lines along the axis (input elements in axis order)
+// and, per output element, its line and rank.
+func (t *TopK) Groups(in Value) (lines [][]int, line, rank []int, err error) {
+	out, err := t.Infer([]Value{in})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ax, _ := NormAxis(t.Axis, len(in.Shape))
+	_, lines, _ = AxisGroups(in.Shape, []int{ax})
+	kstr := Strides(out[0].Shape)
+	inner := Size(in.Shape[ax+1:])
+	line, rank = make([]int, Size(out[0].Shape)), make([]int, Size(out[0].Shape))
+	forEachIndex(out[0].Shape, func(k int, c []int) {
+		j := (k - c[ax]*kstr[ax]) // the element with rank 0
+		line[k] = j/(t.K*inner)*inner + j%inner
+		rank[k] = c[ax]
+	})
+	return lines, line, rank, nil
+}
+
+func (t *TopK) Eval(in []*Tensor) ([]*Tensor, error) {
+	v := in[0].Value("")
+	outs, err := t.Infer([]Value{v})
+	if err != nil {
+		return nil, err
+	}
+	lines, line, rank, _ := t.Groups(v)
+	orders := make([][]int, len(lines))
+	for j, g := range lines {
+		o := make([]int, len(g))
+		for i := range o {
+			o[i] = i
+		}
+		sort.SliceStable(o, func(a, b int) bool {
+			x, y := in[0].At(g[o[a]]), in[0].At(g[o[b]])
+			if t.Largest {
+				return x > y
+			}
+			return x < y
+		})
+		orders[j] = o
+	}
+	vals, idx := New(outs[0].DType, outs[0].Shape), NewInt(Int, outs[1].Shape)
+	for k := range line {
+		p := orders[line[k]][rank[k]]
+		vals.Set(k, in[0].At(lines[line[k]][p]))
+		idx.I[k] = int64(p)
+	}
+	return []*Tensor{vals, idx}, nil
 }

@@ -129,3 +129,87 @@ func lowerScatterAdd(c *compiler, n *model.Node) error {
 	c.define(out, c.reduceSum(x, groups, shape, nil, out))
 	return nil
 }
+
+// lowerTopK selects k times along each line: p_r = ArgMax(x_r) (first on
+// ties: ONNX's lower index), v_r = max x_r, and x_{r+1} = x_r with position
+// p_r replaced by −2^(b−1), below every value of b bits (Equal against the
+// positions, then Where); for the smallest, x_0 = −x and v_r = −max. Every
+// step is an existing gadget: the maximum and its first position are
+// proven, so the outputs are exactly the sorted top k.
+func lowerTopK(c *compiler, n *model.Node) error {
+	tk := n.Op.(*model.TopK)
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	in := model.Value{DType: t.DType, Shape: t.Shape}
+	outs, err := tk.Infer([]model.Value{in})
+	if err != nil {
+		return err
+	}
+	lines, line, rank, err := tk.Groups(in)
+	if err != nil {
+		return err
+	}
+	if tk.K == 0 {
+		return errUnsupported("TopK with k = 0")
+	}
+	name := func(i int) string {
+		if i < len(n.Outputs) && n.Outputs[i] != "" {
+			return n.Outputs[i]
+		}
+		return fmt.Sprintf("%s/out%d", n.Outputs[0], i)
+	}
+	base := name(0) + "/topk"
+	cur := x
+	if !tk.Largest {
+		cur = c.negate(x, base+"/neg")
+	}
+	kept := []int{len(lines)}
+	var iota int
+	if tk.K > 1 {
+		p := make([]int64, t.Len())
+		for _, g := range lines {
+			for r, i := range g {
+				p[i] = int64(r)
+			}
+		}
+		iota = c.constTensor(base+"/positions", model.Int, t.Shape, 0, p)
+	}
+	vals, idxs := make([]int, tk.K), make([]int, tk.K)
+	for r := 0; r < tk.K; r++ {
+		ct := c.t(cur)
+		am := &ArgMax{io: io{In: []int{cur}}, Groups: lines}
+		idxs[r] = c.emit(am, &am.Res, fmt.Sprintf("%s/index%d", base, r), model.Int, kept, 0, float64(len(lines[0])))
+		vals[r] = c.reduceMax(cur, lines, kept, fmt.Sprintf("%s/value%d", base, r))
+		if !tk.Largest {
+			vals[r] = c.negate(vals[r], fmt.Sprintf("%s/value%d/neg", base, r))
+		}
+		if r == tk.K-1 {
+			break
+		}
+		pb := c.spread(idxs[r], lines, t.Shape, fmt.Sprintf("%s/index%d_b", base, r))
+		eq := &Compare{io: io{In: []int{pb, iota}}, Op: model.Equal}
+		hit := c.emit(eq, &eq.Res, fmt.Sprintf("%s/hit%d", base, r), model.Bool, t.Shape, 0, 1)
+		low := math.Ldexp(1, ct.Bits-1)
+		fill := c.constTensor(fmt.Sprintf("%s/low%d", base, r), ct.DType, t.Shape, ct.Scale, filled(t.Len(), -int64(low)))
+		w := &Where{io: io{In: []int{hit, fill, cur}}}
+		cur = c.emit(w, &w.Res, fmt.Sprintf("%s/rest%d", base, r), ct.DType, t.Shape, ct.Scale, low)
+	}
+	// lay the k per-line results out along the axis
+	src := make([]int, len(line))
+	for k := range src {
+		src[k] = rank[k]*len(lines) + line[k]
+	}
+	for i, parts := range [][]int{vals, idxs} {
+		pt := c.t(parts[0])
+		bits := 1
+		for _, id := range parts {
+			bits = max(bits, c.t(id).Bits)
+		}
+		op := &Move{io: io{In: parts}, Src: src}
+		c.define(name(i), c.emitBits(op, &op.Res, name(i), outs[i].DType, outs[i].Shape, pt.Scale, bits))
+	}
+	return nil
+}

@@ -43,6 +43,8 @@ func TestHandIndexAndReduce(t *testing.T) {
 		// linear, asymmetric ×2: orig(x) = x/2; weights ½ at 2^16
 		{"ResizeLinear", &model.ResizeInterp{R: model.Resize{OpName: "Resize", Sizes: []int{1, 8}, Scales: []float64{1, 2},
 			Coord: "asymmetric", Nearest: "floor"}}, nil, nil, nil, [][]int64{{16, -8, -32, 8, 48, 20, -8, -8}}},
+		{"TopK", &model.TopK{Axis: 1, K: 2, Largest: true}, nil, nil, []string{"y", "z"}, [][]int64{{48, 16}, {2, 0}}},
+		{"TopKSmallest", &model.TopK{Axis: 1, K: 3}, nil, nil, []string{"y", "z"}, [][]int64{{-32, -8, 16}, {1, 3, 0}}},
 		{"GatherElements", &model.GatherElements{Axis: 1, Indices: []int64{2, 2, 0}, IndicesShape: []int{1, 3}}, nil, nil, nil, [][]int64{{48, 48, 16}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/zkai-dev/zkai/model"
 )
 
-// Indexing ops: element moves with constant indices, and ops that only make
-// constants (OneHot, NonZero, TopK, Size) when their inputs are constant.
+// Indexing ops: element moves with constant indices, TopK, and ops that
+// only make constants (OneHot, NonZero, Size) from constant inputs.
 
 func tile(c *nodeCtx) (result, error) {
 	if err := c.needInputs(2, 2); err != nil {
@@ -368,63 +367,28 @@ func nonZero(c *nodeCtx) (result, error) {
 	return result{consts: []*model.Tensor{out}}, nil
 }
 
-// topK folds TopK(x, k): the k largest (smallest with largest=0) values
-// along axis and their indices, sorted, ties to the lower index.
+// topK: k must be constant (attribute before opset 10, input since); the
+// data may be a run-time tensor. sorted=0 leaves the order to the
+// implementation, so the sorted order serves it too.
 func topK(c *nodeCtx) (result, error) {
 	if err := c.needInputs(1, 2); err != nil {
 		return result{}, err
 	}
-	ts, err := c.allConst("the top k")
-	if err != nil {
-		return result{}, err
-	}
-	x := ts[0]
-	var k int64
-	if c.has("k") {
-		k = c.int("k", 0)
-	} else {
-		if len(ts) < 2 || ts[1] == nil || ts[1].Len() != 1 {
-			return result{}, fmt.Errorf("k is missing or not one value")
+	k := c.int("k", 0)
+	if !c.has("k") {
+		ks, err := c.constInts(1, "k")
+		if err != nil {
+			return result{}, err
 		}
-		k = int64(ts[1].At(0))
-	}
-	if c.int("sorted", 1) != 1 {
-		return result{}, unsupportedAttr("sorted", 0, "1")
-	}
-	ax, err := model.NormAxis(int(c.int("axis", -1)), len(x.Shape))
-	if err != nil {
-		return result{}, err
-	}
-	n := x.Shape[ax]
-	if k < 0 || k > int64(n) {
-		return result{}, fmt.Errorf("k = %d for an axis of size %d", k, n)
-	}
-	largest := c.int("largest", 1) == 1
-	shape := slices.Clone(x.Shape)
-	shape[ax] = int(k)
-	vals, idxs := model.New(x.DType, shape), model.NewInt(model.Int, shape)
-	outer, inner := model.Size(x.Shape[:ax]), model.Size(x.Shape[ax+1:])
-	order := make([]int, n)
-	for o := 0; o < outer; o++ {
-		for j := 0; j < inner; j++ {
-			at := func(i int) float64 { return x.At((o*n+i)*inner + j) }
-			for i := range order {
-				order[i] = i
-			}
-			sort.SliceStable(order, func(a, b int) bool {
-				if largest {
-					return at(order[a]) > at(order[b])
-				}
-				return at(order[a]) < at(order[b])
-			})
-			for i := 0; i < int(k); i++ {
-				dst := (o*int(k)+i)*inner + j
-				vals.Set(dst, at(order[i]))
-				idxs.I[dst] = int64(order[i])
-			}
+		if len(ks) != 1 {
+			return result{}, fmt.Errorf("k has %d values; want one", len(ks))
 		}
+		k = ks[0]
 	}
-	return result{consts: []*model.Tensor{vals, idxs}}, nil
+	if k < 0 || k > maxElements {
+		return result{}, fmt.Errorf("k = %d is out of range", k)
+	}
+	return opOn(&model.TopK{Axis: int(c.int("axis", -1)), K: int(k), Largest: c.int("largest", 1) == 1}, 0)
 }
 
 // size is Size on a static shape.

@@ -69,10 +69,14 @@ func TestIndexOpErrors(t *testing.T) {
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: []*pb.ValueInfoProto{fv("a", 1, 1), fv("b", 1, 2)},
 			inits: []*pb.TensorProto{it("s", dims(2), 1, 2)},
 		}, []string{"split [1 2] adds up to 3; axis 1 has size 4"}},
-		{"topk runtime", gr{
+		{"topk runtime k", gr{
 			nodes:  []*pb.NodeProto{nd("TopK", "n", []string{"x", "k"}, []string{"y", "i"})},
-			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 2), inits: []*pb.TensorProto{it("k", dims(1), 2)},
-		}, []string{"(TopK)", "computed at run time", "the top k only from constants"}},
+			inputs: []*pb.ValueInfoProto{x14(), vi("k", tInt64, 1)}, outputs: y(1, 2),
+		}, []string{"(TopK)", `k (input "k") is computed at run time`}},
+		{"topk k too large", gr{
+			nodes:  []*pb.NodeProto{nd("TopK", "n", []string{"x", "k"}, []string{"y", "i"})},
+			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 2), inits: []*pb.TensorProto{it("k", dims(1), 5)},
+		}, []string{"(TopK)", "k = 5 for an axis of size 4"}},
 		{"onehot runtime", gr{
 			nodes:  []*pb.NodeProto{nd("OneHot", "n", []string{"x", "d", "v"}, []string{"y"})},
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4, 3),
