@@ -113,6 +113,7 @@ func equivCases() []equivCase {
 		{name: "test_argmin_keepdims_random_select_last_index", ties: true},
 		{name: "test_argmin_no_keepdims_example", ties: true},
 		{name: "test_instancenorm_example"},
+		{name: "test_group_normalization_example"},
 		{name: "test_lpnormalization_p2_axis1"},
 		{name: "test_lpnormalization_p1_axisneg1"},
 		{name: "test_einsum_batch_matmul"},

@@ -5,35 +5,54 @@ import (
 	"math"
 )
 
-// InstanceNorm normalises every (n, c) slice of an N×C×… input over its
-// spatial axes: y = (x − mean)/√(var + Epsilon)·Scale[c] + Bias[c].
-type InstanceNorm struct{ Epsilon float64 }
+// GroupNorm is InstanceNormalization (Groups 0: one group per channel) and
+// GroupNormalization: the channels of an N×C×… input fall into Groups
+// contiguous groups, and every (n, group) slice is normalised over its
+// channels and spatial axes: y = (x − mean)/√(var + Epsilon)·Scale[p] +
+// Bias[p], p the element's channel (Scale of length C) or group (length
+// Groups, GroupNormalization before opset 21).
+type GroupNorm struct {
+	OpName  string
+	Groups  int
+	Epsilon float64
+}
 
-func (*InstanceNorm) Type() string { return "InstanceNormalization" }
+func (g *GroupNorm) Type() string { return g.OpName }
 
-// Groups returns the per-(n, c) shape and the elements of each slice.
-func (*InstanceNorm) Groups(shape []int) ([]int, [][]int, error) {
+// count is the number of groups for c channels.
+func (g *GroupNorm) count(c int) int {
+	if g.Groups == 0 {
+		return c
+	}
+	return g.Groups
+}
+
+// Slices returns the per-(n, group) shape and the elements of each slice.
+func (g *GroupNorm) Slices(shape []int) ([]int, [][]int, error) {
 	if len(shape) < 3 {
 		return nil, nil, fmt.Errorf("input has rank %d; want at least 3 (N, C, spatial axes)", len(shape))
 	}
-	axes := make([]int, 0, len(shape)-2)
-	for d := 2; d < len(shape); d++ {
-		axes = append(axes, d)
+	c, k := shape[1], g.count(shape[1])
+	if k < 1 || c%k != 0 {
+		return nil, nil, fmt.Errorf("%d channels do not split into %d groups", c, k)
 	}
-	return AxisGroups(shape, axes)
+	// the same slices as normalising [N, k, C/k·spatial] over its last axis
+	return AxisGroups([]int{shape[0], k, Size(shape[1:]) / k}, []int{2})
 }
 
-// ChannelIndex maps every element of x to its channel.
-func ChannelIndex(shape []int) []int {
+// ParamIndex maps every element of x to the entry of a scale or bias of
+// length n (C or the number of groups).
+func (g *GroupNorm) ParamIndex(shape []int, n int) []int {
 	inner := Size(shape[2:])
+	per := shape[1] / n
 	m := make([]int, Size(shape))
 	for k := range m {
-		m[k] = k / inner % shape[1]
+		m[k] = k / inner % shape[1] / per
 	}
 	return m
 }
 
-func (n *InstanceNorm) Infer(in []Value) ([]Value, error) {
+func (g *GroupNorm) Infer(in []Value) ([]Value, error) {
 	if err := wantInputs(in, 3, 3); err != nil {
 		return nil, err
 	}
@@ -42,37 +61,38 @@ func (n *InstanceNorm) Infer(in []Value) ([]Value, error) {
 			return nil, fmt.Errorf("input %d is %s; want float", i, v.DType)
 		}
 	}
-	if _, _, err := n.Groups(in[0].Shape); err != nil {
+	if _, _, err := g.Slices(in[0].Shape); err != nil {
 		return nil, err
 	}
+	c := in[0].Shape[1]
 	for _, v := range in[1:] {
-		if len(v.Shape) != 1 || v.Shape[0] != in[0].Shape[1] {
-			return nil, fmt.Errorf("scale/bias have shape %v; want [%d] (one per channel)", v.Shape, in[0].Shape[1])
+		if len(v.Shape) != 1 || (v.Shape[0] != c && v.Shape[0] != g.count(c)) {
+			return nil, fmt.Errorf("scale/bias have shape %v; want [%d] (one per channel) or [%d] (one per group)", v.Shape, c, g.count(c))
 		}
 	}
 	return []Value{{DType: Float, Shape: clone(in[0].Shape)}}, nil
 }
 
-func (n *InstanceNorm) Eval(in []*Tensor) ([]*Tensor, error) {
+func (g *GroupNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 	x := in[0]
-	_, groups, err := n.Groups(x.Shape)
+	_, groups, err := g.Slices(x.Shape)
 	if err != nil {
 		return nil, err
 	}
-	ch := ChannelIndex(x.Shape)
+	ps, pb := g.ParamIndex(x.Shape, in[1].Len()), g.ParamIndex(x.Shape, in[2].Len())
 	out := NewFloat(x.Shape)
-	for _, g := range groups {
+	for _, gr := range groups {
 		mean, vr := 0.0, 0.0
-		for _, i := range g {
+		for _, i := range gr {
 			mean += x.F[i]
 		}
-		mean /= float64(len(g))
-		for _, i := range g {
+		mean /= float64(len(gr))
+		for _, i := range gr {
 			vr += (x.F[i] - mean) * (x.F[i] - mean)
 		}
-		inv := 1 / math.Sqrt(vr/float64(len(g))+n.Epsilon)
-		for _, i := range g {
-			out.F[i] = (x.F[i]-mean)*inv*in[1].F[ch[i]] + in[2].F[ch[i]]
+		inv := 1 / math.Sqrt(vr/float64(len(gr))+g.Epsilon)
+		for _, i := range gr {
+			out.F[i] = (x.F[i]-mean)*inv*in[1].F[ps[i]] + in[2].F[pb[i]]
 		}
 	}
 	return []*Tensor{out}, nil

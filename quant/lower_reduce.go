@@ -476,28 +476,28 @@ func lowerLayerNorm(c *compiler, n *model.Node) error {
 	return nil
 }
 
-// lowerInstanceNorm is LayerNorm's arithmetic over each (n, c) slice's
-// spatial axes, γ and β moved onto every element of their channel.
-func lowerInstanceNorm(c *compiler, n *model.Node) error {
-	in := n.Op.(*model.InstanceNorm)
+// lowerGroupNorm (InstanceNormalization, GroupNormalization) is
+// LayerNorm's arithmetic over each (n, group) slice, γ and β moved onto
+// every element of their channel or group.
+func lowerGroupNorm(c *compiler, n *model.Node) error {
+	gn := n.Op.(*model.GroupNorm)
 	out := n.Outputs[0]
 	x, err := c.value(n.Inputs[0])
 	if err != nil {
 		return err
 	}
 	t := c.t(x)
-	kept, groups, err := in.Groups(t.Shape)
+	kept, groups, err := gn.Slices(t.Shape)
 	if err != nil {
 		return err
 	}
-	norm, _, _, err := c.normalize(x, groups, kept, in.Epsilon, out)
+	norm, _, _, err := c.normalize(x, groups, kept, gn.Epsilon, out)
 	if err != nil {
 		return err
 	}
-	ch := model.ChannelIndex(t.Shape)
 	place := func(id int, name string) int {
 		p := c.t(id)
-		op := &Move{io: io{In: []int{id}}, Src: ch}
+		op := &Move{io: io{In: []int{id}}, Src: gn.ParamIndex(t.Shape, p.Len())}
 		return c.emitBits(op, &op.Res, name, p.DType, t.Shape, p.Scale, p.Bits)
 	}
 	return c.affine(norm, n.Inputs[1], n.Inputs[2], place, out)

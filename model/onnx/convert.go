@@ -56,7 +56,7 @@ var converters = map[string]converter{
 	"ReduceMin": reduce(model.ReduceMin), "ReduceProd": reduce(model.ReduceProd), "ReduceL1": reduce(model.ReduceL1),
 	"ReduceL2": reduce(model.ReduceL2), "ReduceSumSquare": reduce(model.ReduceSumSquare),
 	"ReduceLogSumExp": reduce(model.ReduceLogSumExp), "ArgMin": argMax,
-	"InstanceNormalization": instanceNorm, "LpNormalization": lpNorm,
+	"InstanceNormalization": groupNorm, "GroupNormalization": groupNorm, "LpNormalization": lpNorm,
 	"Einsum": einsum,
 }
 

@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"fmt"
+
 	"github.com/zkai-dev/zkai/model"
 )
 
@@ -70,11 +72,26 @@ func layerNorm(c *nodeCtx) (result, error) {
 	return opOn(op, 0, 1)
 }
 
-func instanceNorm(c *nodeCtx) (result, error) {
+// groupNorm converts InstanceNormalization and GroupNormalization.
+func groupNorm(c *nodeCtx) (result, error) {
 	if err := c.needInputs(3, 3); err != nil {
 		return result{}, err
 	}
-	return opOn(&model.InstanceNorm{Epsilon: c.float("epsilon", 1e-5)}, 0, 1, 2)
+	op := &model.GroupNorm{OpName: c.n.GetOpType(), Epsilon: c.float("epsilon", 1e-5)}
+	if op.OpName == "GroupNormalization" {
+		if !c.has("num_groups") {
+			return result{}, fmt.Errorf("attribute num_groups is missing")
+		}
+		g := c.int("num_groups", 0)
+		if g < 1 || g > maxElements {
+			return result{}, fmt.Errorf("num_groups %d is out of range", g)
+		}
+		op.Groups = int(g)
+		if st := c.int("stash_type", 1); st != 1 {
+			return result{}, unsupportedAttr("stash_type", st, "1")
+		}
+	}
+	return opOn(op, 0, 1, 2)
 }
 
 func lpNorm(c *nodeCtx) (result, error) {

@@ -77,3 +77,22 @@ for p, axis in [(2, -1), (2, 1), (1, -1), (1, 0)]:
     norm = np.linalg.norm(x, ord=p, axis=axis, keepdims=True) if p == 2 else np.abs(x).sum(axis=axis, keepdims=True)
     write_case("test_lpnormalization_p%d_axis%s" % (p, str(axis).replace("-", "neg")),
                helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis), [x], [(x / norm).astype(np.float32)], 13)
+
+def group_norm(x, scale, bias, groups, eps):
+    n, c = x.shape[:2]
+    g = x.reshape(n, groups, -1)
+    y = ((g - g.mean(axis=2, keepdims=True)) / np.sqrt(g.var(axis=2, keepdims=True) + eps)).reshape(x.shape)
+    per = (1, -1) + (1,) * (x.ndim - 2)
+    rep = c // len(scale)
+    return y * np.repeat(scale, rep).reshape(per) + np.repeat(bias, rep).reshape(per)
+
+# GroupNormalization: scale and bias per group (opset 18) or per channel (opset 21)
+for name, groups, per_channel, opset in [("test_group_normalization_example", 2, False, 18),
+                                          ("test_group_normalization_epsilon", 3, False, 18),
+                                          ("test_group_normalization_per_channel", 2, True, 21)]:
+    x = rng.uniform(-2, 2, (2, 6, 3, 2)).astype(np.float32)
+    k = 6 if per_channel else groups
+    scale, bias = rng.uniform(0.5, 1.5, k).astype(np.float32), rng.uniform(-1, 1, k).astype(np.float32)
+    eps = 1e-2 if "epsilon" in name else 1e-5
+    node = helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=groups, epsilon=eps)
+    write_case(name, node, [x, scale, bias], [group_norm(x, scale, bias, groups, eps).astype(np.float32)], opset)
