@@ -99,12 +99,12 @@ func TestIndexOpErrors(t *testing.T) {
 		{"groupnorm groups", gr{
 			nodes:  []*pb.NodeProto{nd("GroupNormalization", "n", []string{"x", "s", "b"}, []string{"y"}, aInt("num_groups", 3))},
 			inputs: []*pb.ValueInfoProto{fv("x", 1, 4, 2)}, outputs: y(1, 4, 2),
-			inits:  []*pb.TensorProto{ft("s", dims(3), 1, 1, 1), ft("b", dims(3), 0, 0, 0)},
+			inits: []*pb.TensorProto{ft("s", dims(3), 1, 1, 1), ft("b", dims(3), 0, 0, 0)},
 		}, []string{"(GroupNormalization)", "4 channels do not split into 3 groups"}},
 		{"groupnorm no groups", gr{
 			nodes:  []*pb.NodeProto{nd("GroupNormalization", "n", []string{"x", "s", "b"}, []string{"y"})},
 			inputs: []*pb.ValueInfoProto{fv("x", 1, 4, 2)}, outputs: y(1, 4, 2),
-			inits:  []*pb.TensorProto{ft("s", dims(4), 1, 1, 1, 1), ft("b", dims(4), 0, 0, 0, 0)},
+			inits: []*pb.TensorProto{ft("s", dims(4), 1, 1, 1, 1), ft("b", dims(4), 0, 0, 0, 0)},
 		}, []string{"attribute num_groups is missing"}},
 		{"instancenorm scale shape", gr{
 			nodes:  []*pb.NodeProto{nd("InstanceNormalization", "n", []string{"x", "s", "b"}, []string{"y"})},
