@@ -123,6 +123,16 @@ func groupSizes(groups [][]int) []int64 {
 	return d
 }
 
+// lowerReduce, per group of the input (scale s):
+//   - ReduceSum: Σx, exact; ReduceMean: round(Σx/n);
+//   - ReduceMax: max x, proven (≥ every member, equal to a selected one);
+//     ReduceMin: −max(−x);
+//   - ReduceL1: Σ|x| with |x| = max(x, −x), exact;
+//   - ReduceSumSquare: Σx² at 2s, exact, rounded to the target scale;
+//     ReduceL2: ⌊√(Σx²) + ½⌋ (Sqrt) at the target scale;
+//   - ReduceProd: the members multiplied left to right, each float product
+//     rounded to the target scale (integers exact);
+//   - ReduceLogSumExp: m + ln Σe^(x−m) with m = max x (see logSumExp).
 func lowerReduce(c *compiler, n *model.Node) error {
 	r := n.Op.(*model.Reduce)
 	out := n.Outputs[0]
