@@ -99,6 +99,8 @@ func equivCases() []equivCase {
 		{name: "test_scatternd_add"},
 		{name: "test_top_k", ties: true},
 		{name: "test_top_k_smallest", ties: true},
+		{name: "test_onehot_negative_indices"},
+		{name: "test_onehot_without_axis"},
 		{name: "test_scatter_elements_with_duplicate_indices"},
 		{name: "test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric"},
 		{name: "test_split_variable_parts_2d"},

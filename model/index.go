@@ -891,3 +891,70 @@ func (t *TopK) Eval(in []*Tensor) ([]*Tensor, error) {
 	}
 	return []*Tensor{vals, idx}, nil
 }
+
+// OneHot inserts an axis of size Depth at Axis: output element (…, i, …) is
+// On where i equals the index (negative indices count from Depth; others
+// out of range match nothing) and Off elsewhere. Indices are truncated
+// toward zero; the output has the values' type (DType).
+type OneHot struct {
+	Axis    int
+	Depth   int
+	Off, On float64
+	DType   DType
+}
+
+func (*OneHot) Type() string { return "OneHot" }
+
+func (o *OneHot) Infer(in []Value) ([]Value, error) {
+	if err := wantInputs(in, 1, 1); err != nil {
+		return nil, err
+	}
+	if o.Depth < 1 {
+		return nil, fmt.Errorf("depth %d; want at least 1", o.Depth)
+	}
+	ax, err := NormAxis(o.Axis, len(in[0].Shape)+1)
+	if err != nil {
+		return nil, err
+	}
+	return []Value{{DType: o.DType, Shape: slices.Insert(clone(in[0].Shape), ax, o.Depth)}}, nil
+}
+
+// Map returns, per output element, the index element it tests and the
+// position along the new axis it stands for.
+func (o *OneHot) Map(in Value) (src, pos []int, err error) {
+	out, err := o.Infer([]Value{in})
+	if err != nil {
+		return nil, nil, err
+	}
+	ax, _ := NormAxis(o.Axis, len(in.Shape)+1)
+	inner := Size(in.Shape[ax:])
+	n := Size(out[0].Shape)
+	src, pos = make([]int, n), make([]int, n)
+	for k := range src {
+		outer, rest := k/(o.Depth*inner), k%(o.Depth*inner)
+		pos[k] = rest / inner
+		src[k] = outer*inner + rest%inner
+	}
+	return src, pos, nil
+}
+
+func (o *OneHot) Eval(in []*Tensor) ([]*Tensor, error) {
+	out, err := o.Infer([]Value{in[0].Value("")})
+	if err != nil {
+		return nil, err
+	}
+	src, pos, _ := o.Map(in[0].Value(""))
+	t := New(out[0].DType, out[0].Shape)
+	for k := range src {
+		v := math.Trunc(in[0].At(src[k]))
+		if v < 0 {
+			v += float64(o.Depth)
+		}
+		if v == float64(pos[k]) {
+			t.Set(k, o.On)
+		} else {
+			t.Set(k, o.Off)
+		}
+	}
+	return []*Tensor{t}, nil
+}

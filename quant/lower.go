@@ -17,7 +17,7 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast, " +
 	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND (reduction none, add), Resize (nearest, linear, cubic), Split, CumSum, " +
 	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin, " +
-	"InstanceNormalization, GroupNormalization, LpNormalization, Einsum, TopK"
+	"InstanceNormalization, GroupNormalization, LpNormalization, Einsum, TopK, OneHot (integer indices)"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.
@@ -66,6 +66,8 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerScatterAdd, true
 	case *model.TopK:
 		return lowerTopK, true
+	case *model.OneHot:
+		return lowerOneHot, true
 	case *model.GroupNorm:
 		return lowerGroupNorm, true
 	case *model.LpNorm:

@@ -213,3 +213,63 @@ func lowerTopK(c *compiler, n *model.Node) error {
 	}
 	return nil
 }
+
+// lowerOneHot with integer indices i: a = i + depth where i < 0, else i
+// (Less, Where); each output element tests its index: a = position
+// (Equal), then picks on or off (Where) — off wherever a is out of range.
+func lowerOneHot(c *compiler, n *model.Node) error {
+	oh := n.Op.(*model.OneHot)
+	out := n.Outputs[0]
+	x, err := c.value(n.Inputs[0])
+	if err != nil {
+		return err
+	}
+	t := c.t(x)
+	if t.DType == model.Float {
+		return errUnsupported("OneHot with run-time float indices")
+	}
+	in := model.Value{DType: t.DType, Shape: t.Shape}
+	outs, err := oh.Infer([]model.Value{in})
+	if err != nil {
+		return err
+	}
+	src, pos, err := oh.Map(in)
+	if err != nil {
+		return err
+	}
+	shape := outs[0].Shape
+	zero := c.constTensor(out+"/zero", model.Int, t.Shape, 0, filled(t.Len(), 0))
+	lt := &Compare{io: io{In: []int{x, zero}}, Op: model.Less}
+	neg := c.emit(lt, &lt.Res, out+"/negative", model.Bool, t.Shape, 0, 1)
+	depth := c.constTensor(out+"/depth", model.Int, t.Shape, 0, filled(t.Len(), int64(oh.Depth)))
+	add := &Add{io: io{In: []int{x, depth}}}
+	up := c.emit(add, &add.Res, out+"/wrapped", model.Int, t.Shape, 0, t.maxAbs()+float64(oh.Depth))
+	w := &Where{io: io{In: []int{neg, up, x}}}
+	a := c.emit(w, &w.Res, out+"/index", model.Int, t.Shape, 0, t.maxAbs()+float64(oh.Depth))
+	mv := &Move{io: io{In: []int{a}}, Src: src}
+	ab := c.emitBits(mv, &mv.Res, out+"/index_b", model.Int, shape, 0, c.t(a).Bits)
+	p := make([]int64, len(pos))
+	for k, v := range pos {
+		p[k] = int64(v)
+	}
+	pt := c.constTensor(out+"/positions", model.Int, shape, 0, p)
+	eq := &Compare{io: io{In: []int{ab, pt}}, Op: model.Equal}
+	hit := c.emit(eq, &eq.Res, out+"/hit", model.Bool, shape, 0, 1)
+	scale := 0
+	if oh.DType == model.Float {
+		scale = c.target(out)
+	}
+	qs := [2]int64{}
+	for i, v := range []float64{oh.Off, oh.On} {
+		if qs[i], err = Quantize(v, scale); err != nil {
+			return fmt.Errorf("values: %w", err)
+		}
+	}
+	size := model.Size(shape)
+	off := c.constTensor(out+"/off", oh.DType, shape, scale, filled(size, qs[0]))
+	on := c.constTensor(out+"/on", oh.DType, shape, scale, filled(size, qs[1]))
+	sel := &Where{io: io{In: []int{hit, on, off}}}
+	bound := math.Max(math.Abs(float64(qs[0])), math.Abs(float64(qs[1])))
+	c.define(out, c.emit(sel, &sel.Res, out, oh.DType, shape, scale, bound))
+	return nil
+}

@@ -74,3 +74,25 @@ func TestHandIndexAndReduce(t *testing.T) {
 		})
 	}
 }
+
+// TestHandOneHot: run-time integer indices −1, 0, 3, 5 at depth 4, on = 2.5
+// (40 at 2^4), off = 0: −1 wraps to 3, 5 matches nothing.
+func TestHandOneHot(t *testing.T) {
+	idx := model.Value{Name: "i", DType: model.Int, Shape: []int{4}}
+	op := &model.OneHot{Axis: -1, Depth: 4, Off: 0, On: 2.5, DType: model.Float}
+	g := graph(t, []model.Value{idx}, nil, []*model.Node{{Name: "n", Op: op, Inputs: []string{"i"}, Outputs: []string{"y"}}}, "y")
+	s := DefaultSettings()
+	s.Scale = 4
+	p, err := Compile(g, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := p.Eval([]*model.Tensor{{DType: model.Int, Shape: []int{4}, I: []int64{-1, 0, 3, 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{0, 0, 0, 40, 40, 0, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0}
+	if got := w.Values[tensorNamed(t, p, "y")]; !slices.Equal(got, want) {
+		t.Errorf("y = %v; want %v", got, want)
+	}
+}

@@ -290,53 +290,33 @@ func (c *nodeCtx) allConst(what string) ([]*model.Tensor, error) {
 	return ts, nil
 }
 
-// oneHot folds OneHot(indices, depth, values): output[..., i, ...] (i on
-// the new axis) is values[1] where i equals the index (negative indices
-// count from depth) and values[0] elsewhere.
+// oneHot: depth and values must be constant; float indices too (they
+// are truncated, which a fixed-point program does not do), integer
+// indices may be run-time tensors.
 func oneHot(c *nodeCtx) (result, error) {
 	if err := c.needInputs(3, 3); err != nil {
 		return result{}, err
 	}
-	ts, err := c.allConst("one-hot encodings")
+	depth, err := c.scalarFloat(1, "depth")
 	if err != nil {
 		return result{}, err
 	}
-	idx, depthT, vals := ts[0], ts[1], ts[2]
-	if depthT.Len() != 1 || vals.Len() != 2 {
-		return result{}, fmt.Errorf("depth has %d values and values %d; want 1 and 2", depthT.Len(), vals.Len())
-	}
-	depth := depthT.At(0)
 	if !(depth >= 1 && depth <= maxElements) {
 		return result{}, fmt.Errorf("depth %v is out of range", depth)
 	}
-	n := int(depth)
-	rank := len(idx.Shape) + 1
-	ax, err := model.NormAxis(int(c.int("axis", -1)), rank)
+	vals, err := c.constInput(2, "values")
 	if err != nil {
 		return result{}, err
 	}
-	shape := slices.Insert(slices.Clone(idx.Shape), ax, n)
-	if err := c.l.reserve(shape); err != nil {
-		return result{}, err
+	if vals.Len() != 2 {
+		return result{}, fmt.Errorf("values has %d elements; want 2 (off, on)", vals.Len())
 	}
-	out := model.New(vals.DType, shape)
-	outer, inner := model.Size(idx.Shape[:ax]), model.Size(idx.Shape[ax:])
-	for o := 0; o < outer; o++ {
-		for j := 0; j < inner; j++ {
-			v := math.Trunc(idx.At(o*inner + j))
-			if v < 0 {
-				v += float64(n)
-			}
-			for i := 0; i < n; i++ {
-				x := vals.At(0)
-				if float64(i) == v {
-					x = vals.At(1)
-				}
-				out.Set((o*n+i)*inner+j, x)
-			}
+	if c.in[0].DType == model.Float {
+		if _, err := c.constInput(0, "float indices"); err != nil {
+			return result{}, err
 		}
 	}
-	return result{consts: []*model.Tensor{out}}, nil
+	return opOn(&model.OneHot{Axis: int(c.int("axis", -1)), Depth: int(depth), Off: vals.At(0), On: vals.At(1), DType: vals.DType}, 0)
 }
 
 // nonZero folds NonZero: the coordinates of the non-zero elements, one row

@@ -77,11 +77,11 @@ func TestIndexOpErrors(t *testing.T) {
 			nodes:  []*pb.NodeProto{nd("TopK", "n", []string{"x", "k"}, []string{"y", "i"})},
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 2), inits: []*pb.TensorProto{it("k", dims(1), 5)},
 		}, []string{"(TopK)", "k = 5 for an axis of size 4"}},
-		{"onehot runtime", gr{
+		{"onehot runtime float indices", gr{
 			nodes:  []*pb.NodeProto{nd("OneHot", "n", []string{"x", "d", "v"}, []string{"y"})},
 			inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4, 3),
 			inits: []*pb.TensorProto{it("d", nil, 3), ft("v", dims(2), 0, 1)},
-		}, []string{"(OneHot)", "one-hot encodings only from constants"}},
+		}, []string{"(OneHot)", `float indices (input "x") is computed at run time`}},
 		{"lpnorm p3", gr{nodes: one("LpNormalization", aInt("p", 3)), inputs: []*pb.ValueInfoProto{x14()}, outputs: y(1, 4)},
 			[]string{"(LpNormalization)", "p=3 is not supported; supported: 1, 2"}},
 		{"einsum three operands", gr{
