@@ -46,9 +46,16 @@ const (
 	ReduceSum ReduceKind = iota
 	ReduceMean
 	ReduceMax
+	ReduceMin
+	ReduceProd
+	ReduceL1        // Σ|x|
+	ReduceL2        // √Σx²
+	ReduceSumSquare // Σx²
+	ReduceLogSumExp // ln Σe^x
 )
 
-var reduceNames = [...]string{"ReduceSum", "ReduceMean", "ReduceMax"}
+var reduceNames = [...]string{"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+	"ReduceSumSquare", "ReduceLogSumExp"}
 
 // Reduce reduces over Axes (nil: all axes, unless NoopWithEmptyAxes).
 type Reduce struct {
@@ -120,35 +127,79 @@ func (r *Reduce) Eval(in []*Tensor) ([]*Tensor, error) {
 	_, groups, _ := r.Groups(in[0].Value(""))
 	out := New(vs[0].DType, vs[0].Shape)
 	for j, g := range groups {
-		var acc float64
-		switch r.Kind {
-		case ReduceMax:
-			acc = math.Inf(-1)
-			for _, i := range g {
-				acc = math.Max(acc, in[0].At(i))
-			}
-		default:
-			for _, i := range g {
-				acc += in[0].At(i)
-			}
-			if r.Kind == ReduceMean && len(g) > 0 {
-				acc /= float64(len(g))
-			}
-		}
-		out.Set(j, acc)
+		out.Set(j, r.reduce(in[0], g))
 	}
 	return []*Tensor{out}, nil
 }
 
+// reduce computes one group with float64 reference semantics.
+func (r *Reduce) reduce(x *Tensor, g []int) float64 {
+	var acc float64
+	switch r.Kind {
+	case ReduceMax, ReduceMin:
+		acc = math.Inf(1)
+		if r.Kind == ReduceMax {
+			acc = math.Inf(-1)
+		}
+		for _, i := range g {
+			if r.Kind == ReduceMax {
+				acc = math.Max(acc, x.At(i))
+			} else {
+				acc = math.Min(acc, x.At(i))
+			}
+		}
+		return acc
+	case ReduceProd:
+		acc = 1
+		for _, i := range g {
+			acc *= x.At(i)
+		}
+		return acc
+	case ReduceLogSumExp:
+		m := math.Inf(-1)
+		for _, i := range g {
+			m = math.Max(m, x.At(i))
+		}
+		for _, i := range g {
+			acc += math.Exp(x.At(i) - m)
+		}
+		return m + math.Log(acc)
+	}
+	for _, i := range g {
+		v := x.At(i)
+		switch r.Kind {
+		case ReduceL1:
+			v = math.Abs(v)
+		case ReduceL2, ReduceSumSquare:
+			v *= v
+		}
+		acc += v
+	}
+	switch {
+	case r.Kind == ReduceMean && len(g) > 0:
+		acc /= float64(len(g))
+	case r.Kind == ReduceL2:
+		acc = math.Sqrt(acc)
+	}
+	return acc
+}
+
 // ArgMax returns the index of the largest element along Axis: the first on
 // ties, or the last with SelectLast.
+// With Min it is ArgMin: the index of the smallest element.
 type ArgMax struct {
 	Axis       int
 	KeepDims   bool
 	SelectLast bool
+	Min        bool
 }
 
-func (*ArgMax) Type() string { return "ArgMax" }
+func (a *ArgMax) Type() string {
+	if a.Min {
+		return "ArgMin"
+	}
+	return "ArgMax"
+}
 
 func (a *ArgMax) reduce() *Reduce { return &Reduce{Axes: []int{a.Axis}, KeepDims: a.KeepDims} }
 
@@ -177,6 +228,9 @@ func (a *ArgMax) Eval(in []*Tensor) ([]*Tensor, error) {
 		best := 0
 		for p := 1; p < len(g); p++ {
 			v, b := in[0].At(g[p]), in[0].At(g[best])
+			if a.Min {
+				v, b = -v, -b
+			}
 			if v > b || (a.SelectLast && v == b) {
 				best = p
 			}

@@ -16,7 +16,10 @@ const supportedList = "Gemm, MatMul, Conv, ConvTranspose, Add, Sub, Mul, Div, Eq
 	"LayerNormalization, BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, ReduceSum, ReduceMean, " +
 	"ReduceMax, ArgMax, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Concat, Slice, Pad, Gather, Expand, Identity, Cast" +
 	", Elu, Selu, Celu, HardSigmoid, HardSwish, Softplus, Softsign, Mish, ThresholdedRelu, PRelu, Sign, Abs, Neg, " +
-	"Reciprocal, Log, Sin, Cos, Tan, Asin, Acos, Atan, Floor, Ceil, Round, Sinh, Cosh, IsNaN, IsInf, Not, And, Or, Xor, LessOrEqual, GreaterOrEqual, Max, Min, Mod"
+	"Reciprocal, Log, Sin, Cos, Tan, Asin, Acos, Atan, Floor, Ceil, Round, Sinh, Cosh, IsNaN, IsInf, Not, And, Or, Xor, LessOrEqual, GreaterOrEqual, Max, Min, Mod, " +
+	"Tile, Trilu, DepthToSpace, SpaceToDepth, GatherElements, GatherND, ScatterElements, ScatterND (reduction none, add), Resize (nearest, linear, cubic), Split, CumSum, " +
+	"ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceSumSquare, ReduceLogSumExp, ArgMin, " +
+	"InstanceNormalization, GroupNormalization, LpNormalization, Einsum, TopK, OneHot (integer indices)"
 
 // lowerings is the table from model op type to its lowering; each family
 // lives in its own file.
@@ -65,6 +68,22 @@ func lowerings(op model.Op) (lowering, bool) {
 		return lowerExtremum, true
 	case *model.Mod:
 		return lowerMod, true
+	case *model.Split:
+		return lowerSplit, true
+	case *model.CumSum, *model.EinsumSum:
+		return lowerGroupSum, true
+	case *model.ResizeInterp:
+		return lowerResizeInterp, true
+	case *model.ScatterAdd:
+		return lowerScatterAdd, true
+	case *model.TopK:
+		return lowerTopK, true
+	case *model.OneHot:
+		return lowerOneHot, true
+	case *model.GroupNorm:
+		return lowerGroupNorm, true
+	case *model.LpNorm:
+		return lowerLpNorm, true
 	}
 	return nil, false
 }

@@ -19,8 +19,9 @@ type Case struct {
 	InShapes  [][]int
 	Out       [][]float64
 	OutShapes [][]int
-	// Unsupported, when set, is the stage ("load" or "compile") that must
-	// reject the case and a fragment of the error it must give.
+	// Unsupported, when set, is the stage ("load", "compile", or "eval" for
+	// values beyond the fixed-point range) that must reject the case and a
+	// fragment of the error it must give.
 	Unsupported *Rejection
 }
 

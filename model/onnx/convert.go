@@ -60,6 +60,17 @@ var converters = map[string]converter{
 	"ArgMax": argMax, "Softmax": softmax(false), "LogSoftmax": softmax(true), "LayerNormalization": layerNorm,
 	// pool.go
 	"MaxPool": pool(true), "AveragePool": pool(false), "GlobalAveragePool": globalAveragePool,
+	// index.go
+	"Tile": tile, "Trilu": trilu, "DepthToSpace": spaceDepth(false), "SpaceToDepth": spaceDepth(true),
+	"GatherElements": gatherElements, "GatherND": gatherND, "ScatterElements": scatter(false), "Scatter": scatter(false),
+	"ScatterND": scatter(true), "Resize": resize, "Upsample": resize, "Split": split, "CumSum": cumSum,
+	"OneHot": oneHot, "NonZero": nonZero, "TopK": topK, "Size": size,
+	// reduce.go (issue 9)
+	"ReduceMin": reduce(model.ReduceMin), "ReduceProd": reduce(model.ReduceProd), "ReduceL1": reduce(model.ReduceL1),
+	"ReduceL2": reduce(model.ReduceL2), "ReduceSumSquare": reduce(model.ReduceSumSquare),
+	"ReduceLogSumExp": reduce(model.ReduceLogSumExp), "ArgMin": argMax,
+	"InstanceNormalization": groupNorm, "GroupNormalization": groupNorm, "LpNormalization": lpNorm,
+	"Einsum": einsum,
 }
 
 // nodeCtx is what a converter sees of a node.

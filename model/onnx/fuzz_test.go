@@ -67,6 +67,9 @@ func FuzzLoad(f *testing.F) {
 	for _, g := range fuzzCraftedSeeds() {
 		f.Add(g.bytes(f))
 	}
+	for _, g := range indexFuzzSeeds() {
+		f.Add(g.bytes(f))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		g, err := Load(b, Options{})
 		if err != nil {

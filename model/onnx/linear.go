@@ -138,3 +138,21 @@ func batchNorm(c *nodeCtx) (result, error) {
 	}
 	return opOn(a, 0)
 }
+
+// einsum loads a two-operand equation as the bilinear Einsum and a
+// one-operand one as EinsumSum.
+func einsum(c *nodeCtx) (result, error) {
+	eq := c.str("equation", "")
+	if eq == "" {
+		return result{}, fmt.Errorf("attribute equation is missing")
+	}
+	switch n := model.EinsumOperands(eq); {
+	case n != len(c.in):
+		return result{}, fmt.Errorf("equation %q has %d operands; the node has %d inputs", eq, n, len(c.in))
+	case n == 1:
+		return opOn(&model.EinsumSum{Equation: eq}, 0)
+	case n == 2:
+		return opOn(&model.Einsum{Equation: eq}, 0, 1)
+	}
+	return result{}, fmt.Errorf("equation %q has %d operands; supported: 1 or 2", eq, len(c.in))
+}

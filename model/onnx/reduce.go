@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"fmt"
+
 	"github.com/zkai-dev/zkai/model"
 )
 
@@ -20,12 +22,13 @@ func reduce(k model.ReduceKind) converter {
 	}
 }
 
+// argMax converts ArgMax and ArgMin.
 func argMax(c *nodeCtx) (result, error) {
 	if err := c.needInputs(1, 1); err != nil {
 		return result{}, err
 	}
 	return opOn(&model.ArgMax{Axis: int(c.int("axis", 0)), KeepDims: c.int("keepdims", 1) == 1,
-		SelectLast: c.int("select_last_index", 0) == 1}, 0)
+		SelectLast: c.int("select_last_index", 0) == 1, Min: c.n.GetOpType() == "ArgMin"}, 0)
 }
 
 // softmax: since opset 13 the axis alone is normalised (default -1); before,
@@ -67,4 +70,37 @@ func layerNorm(c *nodeCtx) (result, error) {
 		return opOn(op, 0, 1, 2)
 	}
 	return opOn(op, 0, 1)
+}
+
+// groupNorm converts InstanceNormalization and GroupNormalization.
+func groupNorm(c *nodeCtx) (result, error) {
+	if err := c.needInputs(3, 3); err != nil {
+		return result{}, err
+	}
+	op := &model.GroupNorm{OpName: c.n.GetOpType(), Epsilon: c.float("epsilon", 1e-5)}
+	if op.OpName == "GroupNormalization" {
+		if !c.has("num_groups") {
+			return result{}, fmt.Errorf("attribute num_groups is missing")
+		}
+		g := c.int("num_groups", 0)
+		if g < 1 || g > maxElements {
+			return result{}, fmt.Errorf("num_groups %d is out of range", g)
+		}
+		op.Groups = int(g)
+		if st := c.int("stash_type", 1); st != 1 {
+			return result{}, unsupportedAttr("stash_type", st, "1")
+		}
+	}
+	return opOn(op, 0, 1, 2)
+}
+
+func lpNorm(c *nodeCtx) (result, error) {
+	if err := c.needInputs(1, 1); err != nil {
+		return result{}, err
+	}
+	p := c.int("p", 2)
+	if p != 1 && p != 2 {
+		return result{}, unsupportedAttr("p", p, "1, 2")
+	}
+	return opOn(&model.LpNorm{Axis: int(c.int("axis", -1)), P: int(p)}, 0)
 }

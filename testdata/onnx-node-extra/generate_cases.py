@@ -26,6 +26,10 @@ Floor Ceil Round Sinh Cosh IsNaN IsInf Not And Or Xor LessOrEqual GreaterOrEqual
 # the expanded window functions use Cos but take their size from a graph
 # input through Range (a run-time limit): not kept
 SKIP = {f"test_{w}window{s}_expanded" for w in ("blackman", "hamming", "hann") for s in ("", "_symmetric")}
+# shape and indexing ops, reductions and normalisation (issue 9)
+SUP |= set("""Tile Trilu DepthToSpace SpaceToDepth GatherElements GatherND ScatterElements Scatter ScatterND Resize
+Upsample Split CumSum OneHot NonZero TopK Size ReduceMin ReduceProd ReduceL1 ReduceL2 ReduceSumSquare ReduceLogSumExp
+ArgMin InstanceNormalization LpNormalization Einsum""".split())
 
 def load(p):
     t = onnx.TensorProto()
@@ -56,3 +60,45 @@ for d in sorted(glob.glob(gen + "/node/test_*")):
                "output_shapes": [list(a.shape) for a in outs]}, open(os.path.join(dst, "expected.json"), "w"))
     if sum(os.path.getsize(os.path.join(dst, f)) for f in os.listdir(dst)) > 40 << 10:
         shutil.rmtree(dst)
+
+# Cases for ops that onnx 1.12 ships no node tests for (issue 9), built with
+# onnx.helper and a numpy reference, written in the same layout.
+from onnx import helper, TensorProto
+
+def write_case(name, node, ins, outs, opset):
+    g = helper.make_graph([node], name,
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in zip(node.input, ins)],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape) for n, a in zip(node.output, outs)])
+    dst = os.path.join(here, name)
+    os.makedirs(dst, exist_ok=True)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]), os.path.join(dst, "model.onnx"))
+    json.dump({"input_data": [a.astype(np.float64).ravel().tolist() for a in ins],
+               "input_shapes": [list(a.shape) for a in ins]}, open(os.path.join(dst, "input.json"), "w"))
+    json.dump({"output_data": [a.astype(np.float64).ravel().tolist() for a in outs],
+               "output_shapes": [list(a.shape) for a in outs]}, open(os.path.join(dst, "expected.json"), "w"))
+
+rng = np.random.default_rng(9)
+for p, axis in [(2, -1), (2, 1), (1, -1), (1, 0)]:
+    x = rng.uniform(-2, 2, (3, 4, 5)).astype(np.float32)
+    norm = np.linalg.norm(x, ord=p, axis=axis, keepdims=True) if p == 2 else np.abs(x).sum(axis=axis, keepdims=True)
+    write_case("test_lpnormalization_p%d_axis%s" % (p, str(axis).replace("-", "neg")),
+               helper.make_node("LpNormalization", ["x"], ["y"], p=p, axis=axis), [x], [(x / norm).astype(np.float32)], 13)
+
+def group_norm(x, scale, bias, groups, eps):
+    n, c = x.shape[:2]
+    g = x.reshape(n, groups, -1)
+    y = ((g - g.mean(axis=2, keepdims=True)) / np.sqrt(g.var(axis=2, keepdims=True) + eps)).reshape(x.shape)
+    per = (1, -1) + (1,) * (x.ndim - 2)
+    rep = c // len(scale)
+    return y * np.repeat(scale, rep).reshape(per) + np.repeat(bias, rep).reshape(per)
+
+# GroupNormalization: scale and bias per group (opset 18) or per channel (opset 21)
+for name, groups, per_channel, opset in [("test_group_normalization_example", 2, False, 18),
+                                          ("test_group_normalization_epsilon", 3, False, 18),
+                                          ("test_group_normalization_per_channel", 2, True, 21)]:
+    x = rng.uniform(-2, 2, (2, 6, 3, 2)).astype(np.float32)
+    k = 6 if per_channel else groups
+    scale, bias = rng.uniform(0.5, 1.5, k).astype(np.float32), rng.uniform(-1, 1, k).astype(np.float32)
+    eps = 1e-2 if "epsilon" in name else 1e-5
+    node = helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=groups, epsilon=eps)
+    write_case(name, node, [x, scale, bias], [group_norm(x, scale, bias, groups, eps).astype(np.float32)], opset)
