@@ -82,15 +82,8 @@ func (g *GroupNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 	ps, pb := g.ParamIndex(x.Shape, in[1].Len()), g.ParamIndex(x.Shape, in[2].Len())
 	out := NewFloat(x.Shape)
 	for _, gr := range groups {
-		mean, vr := 0.0, 0.0
-		for _, i := range gr {
-			mean += x.F[i]
-		}
-		mean /= float64(len(gr))
-		for _, i := range gr {
-			vr += (x.F[i] - mean) * (x.F[i] - mean)
-		}
-		inv := 1 / math.Sqrt(vr/float64(len(gr))+g.Epsilon)
+		mean, vr := meanVar(x.F, gr)
+		inv := 1 / math.Sqrt(vr+g.Epsilon)
 		for _, i := range gr {
 			out.F[i] = (x.F[i]-mean)*inv*in[1].F[ps[i]] + in[2].F[pb[i]]
 		}

@@ -359,15 +359,7 @@ func (l *LayerNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 		ib = BroadcastIndex(in[2].Shape, x.Shape)
 	}
 	for j, g := range groups {
-		mean, vr := 0.0, 0.0
-		for _, i := range g {
-			mean += x.F[i]
-		}
-		mean /= float64(len(g))
-		for _, i := range g {
-			vr += (x.F[i] - mean) * (x.F[i] - mean)
-		}
-		vr /= float64(len(g))
+		mean, vr := meanVar(x.F, g)
 		inv := 1 / math.Sqrt(vr+l.Epsilon)
 		means.F[j], invs.F[j] = mean, inv
 		for _, i := range g {
@@ -382,4 +374,17 @@ func (l *LayerNorm) Eval(in []*Tensor) ([]*Tensor, error) {
 		return []*Tensor{out, means, invs}, nil
 	}
 	return []*Tensor{out}, nil
+}
+
+// meanVar is the mean and the (population) variance of the values at the
+// indices of one group.
+func meanVar(v []float64, group []int) (mean, variance float64) {
+	for _, i := range group {
+		mean += v[i]
+	}
+	mean /= float64(len(group))
+	for _, i := range group {
+		variance += (v[i] - mean) * (v[i] - mean)
+	}
+	return mean, variance / float64(len(group))
 }
