@@ -51,3 +51,15 @@ func TestLayoutDigestSeparates(t *testing.T) {
 		t.Errorf("digest not deterministic or not a field element")
 	}
 }
+
+func TestIsDigest(t *testing.T) {
+	if d := Digest([]byte("x")); !IsDigest(d) {
+		t.Errorf("IsDigest(%q) = false", d)
+	}
+	hex := strings.Repeat("ab", 32)
+	for _, s := range []string{"", "sha256:", "sha256:" + hex[:63], "sha256:" + hex + "0", "sha256:" + strings.ToUpper(hex), "SHA256:" + hex, "sha512:" + hex, "sha256:" + hex[:62] + "g0"} {
+		if IsDigest(s) {
+			t.Errorf("IsDigest(%q) = true", s)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"strings"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
@@ -99,7 +98,7 @@ func (m *ModelClaim) check() error {
 		if m.Commitment != "" {
 			return fmt.Errorf("a model commitment in a public-weights evaluation: the weights are circuit constants, named by their weights digest")
 		}
-		if h, ok := strings.CutPrefix(m.WeightsDigest, "sha256:"); !ok || len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		if !proof.IsDigest(m.WeightsDigest) {
 			return fmt.Errorf("weights digest %q is not sha256:<64 hex digits>", m.WeightsDigest)
 		}
 	default:

@@ -119,7 +119,7 @@ func ExpectedModel(b []byte) (string, error) {
 	if raw, ok := s.Extra["compile"]; !ok || DecodeStrict(raw, &ci) != nil {
 		return "", fmt.Errorf("a settings.json without a valid compile section")
 	}
-	if ci.Visibility.Weights != circuit.Public || !isDigest(ci.WeightsDigest) {
+	if ci.Visibility.Weights != circuit.Public || !proof.IsDigest(ci.WeightsDigest) {
 		return "", fmt.Errorf("the settings.json of a %s compile with %s weights names no public-weights model", ci.Statement, ci.Visibility.Weights)
 	}
 	return ci.WeightsDigest, nil

@@ -181,7 +181,7 @@ func TestPublicWeightsIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := d.Info.WeightsDigest
-	if !isDigest(id) || p.Public.Model.Digest != id {
+	if !proof.IsDigest(id) || p.Public.Model.Digest != id {
 		t.Fatalf("settings.json names %q, the bundle %q", id, p.Public.Model.Digest)
 	}
 	settings, err := os.ReadFile(filepath.Join(dir, SettingsFile))

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/big"
 	"slices"
-	"strings"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/commit"
@@ -123,15 +122,6 @@ func (pub *Public) layout() *layout {
 	return &layout{Weights: pub.Model.Weights, Model: pub.Model.Digest, Input: side(&pub.Input), Output: side(&pub.Output)}
 }
 
-// isDigest reports whether s is "sha256:" and 64 lowercase hex digits.
-func isDigest(s string) bool {
-	hexPart, ok := strings.CutPrefix(s, "sha256:")
-	if !ok || len(hexPart) != 64 {
-		return false
-	}
-	return strings.Trim(hexPart, "0123456789abcdef") == ""
-}
-
 func publicTensors(p *quant.Program, w *quant.Witness, ids []int, withValues bool) []Tensor {
 	out := make([]Tensor, len(ids))
 	for k, id := range ids {
@@ -184,7 +174,7 @@ func (pub *Public) Vector() ([]*big.Int, error) {
 		if pub.Model.Commitment != "" {
 			return nil, fmt.Errorf("a public-weights model has no commitment")
 		}
-		if !isDigest(pub.Model.Digest) {
+		if !proof.IsDigest(pub.Model.Digest) {
 			return nil, fmt.Errorf("a public-weights model needs its weights digest (sha256: and 64 hex digits), not %q", pub.Model.Digest)
 		}
 	default:
