@@ -230,7 +230,7 @@ func verifyInference(bundle, vk []byte, expect, openingPath string, trusted []*p
 // ones, which an opening showed to match their commitment).
 func printPublic(w io.Writer, pub *inference.Public) {
 	if pub.Model.Weights == circuit.Public {
-		fmt.Fprintf(w, "  model: public weights, digest %s\n", pub.Model.Digest)
+		fmt.Fprintf(w, "  model: public weights, digest %s\n", pub.Model.WeightsDigest)
 	} else {
 		fmt.Fprintf(w, "  model commitment %s\n", pub.Model.Commitment)
 	}

@@ -130,8 +130,8 @@ func prepare(modelPath string, eopt engine.Options, data *datacommit.Commitment,
 // modelClaim names the model of p in weight mode w, as far as compiling
 // knows it: with public weights by its weights digest; a private model's
 // commitment is filled in by the prover.
-func modelClaim(p *quant.Program, w circuit.Visibility) ModelClaim {
-	m := ModelClaim{Weights: w}
+func modelClaim(p *quant.Program, w circuit.Visibility) inference.ModelPublic {
+	m := inference.ModelPublic{Weights: w}
 	if w == circuit.Public {
 		m.WeightsDigest = inference.WeightsDigest(p)
 	}

@@ -51,6 +51,7 @@ import (
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/inference"
 )
 
 // Statement names evaluation files and shard bundles.
@@ -91,7 +92,7 @@ type Form struct {
 
 // spec is the circuit's compile-time description for the model m, its
 // layout digest included.
-func (in *Info) spec(m ModelClaim) (Spec, error) {
+func (in *Info) spec(m inference.ModelPublic) (Spec, error) {
 	digest, err := in.layoutDigest(m)
 	if err != nil {
 		return Spec{}, err
@@ -108,7 +109,7 @@ func (in *Info) spec(m ModelClaim) (Spec, error) {
 // with public weights, the model's identity (its weights digest). The
 // threshold's value and a private model's commitment are public inputs of
 // their own, so they are not in it.
-func (in *Info) layoutDigest(m ModelClaim) (*big.Int, error) {
+func (in *Info) layoutDigest(m inference.ModelPublic) (*big.Int, error) {
 	return proof.LayoutDigest(ShardStatement, struct {
 		Data          datacommit.Commitment `json:"data"`
 		Metric        string                `json:"metric"`

@@ -387,7 +387,7 @@ func TestMSE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec, err := ed.Eval.spec(ModelClaim{Weights: circuit.Private})
+	spec, err := ed.Eval.spec(inference.ModelPublic{Weights: circuit.Private})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/inference"
@@ -61,50 +60,7 @@ type Aggregate struct {
 	DataRoot        string                `json:"data_root"`
 	Data            datacommit.Commitment `json:"data"`
 	Circuit         Form                  `json:"circuit"`
-	Model           ModelClaim            `json:"model"`
-}
-
-// ModelClaim names the evaluated model. With private weights its identity
-// is the salted weight commitment, a public input of every shard; with
-// public weights (circuit constants) it is the weights digest
-// (inference.WeightsDigest), bound by the layout digest, and there is no
-// commitment.
-type ModelClaim struct {
-	Weights       circuit.Visibility `json:"weights"`
-	Commitment    string             `json:"commitment,omitempty"`
-	WeightsDigest string             `json:"weights_digest,omitempty"`
-}
-
-// Identity is the model's identity: its commitment or its weights digest.
-func (m *ModelClaim) Identity() string {
-	if m.Weights == circuit.Private {
-		return m.Commitment
-	}
-	return m.WeightsDigest
-}
-
-// check refuses a claim that names the model in a way its weight mode does
-// not allow.
-func (m *ModelClaim) check() error {
-	switch m.Weights {
-	case circuit.Private:
-		if m.WeightsDigest != "" {
-			return fmt.Errorf("a weights digest in a private-weights evaluation: the model is named by its commitment")
-		}
-		if _, err := proof.ParseField(m.Commitment); err != nil {
-			return fmt.Errorf("model commitment: %w", err)
-		}
-	case circuit.Public:
-		if m.Commitment != "" {
-			return fmt.Errorf("a model commitment in a public-weights evaluation: the weights are circuit constants, named by their weights digest")
-		}
-		if !proof.IsDigest(m.WeightsDigest) {
-			return fmt.Errorf("weights digest %q is not sha256:<64 hex digits>", m.WeightsDigest)
-		}
-	default:
-		return fmt.Errorf("weights %q: want private or public", m.Weights)
-	}
-	return nil
+	Model           inference.ModelPublic `json:"model"`
 }
 
 // ShardPublic is a shard bundle's "public" object.
@@ -252,10 +208,10 @@ func Verify(fileBytes, vkBytes []byte, e Expect) *Result {
 	if e.DataRoot != "" && agg.DataRoot != e.DataRoot {
 		return fail("the evaluation is on data set %s, not the expected %s", agg.DataRoot, e.DataRoot)
 	}
-	if err := agg.Model.check(); err != nil {
+	if err := agg.Model.Check("evaluation"); err != nil {
 		return fail("%v", err)
 	}
-	if e.Model != "" && agg.Model.Identity() != e.Model {
+	if agg.Model.Match(e.Model) != nil {
 		return fail("the evaluation is of model %q (%s weights), not the expected %q", agg.Model.Identity(), agg.Model.Weights, e.Model)
 	}
 	if agg.Metric != MetricAccuracy && agg.Metric != MetricMSE {

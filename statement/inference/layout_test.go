@@ -98,9 +98,9 @@ func TestRelabel(t *testing.T) {
 			out.Shape = []int{1, 2}
 			out.Field, out.Data = out.Field[1:], out.Data[1:]
 		}, pairing},
-		{"another model's weights digest", func(pub *Public) { pub.Model.Digest = "sha256:" + strings.Repeat("ab", 32) }, pairing},
-		{"a malformed weights digest", func(pub *Public) { pub.Model.Digest = "sha256:xyz" }, "weights digest"},
-		{"no weights digest", func(pub *Public) { pub.Model.Digest = "" }, "weights digest"},
+		{"another model's weights digest", func(pub *Public) { pub.Model.WeightsDigest = "sha256:" + strings.Repeat("ab", 32) }, pairing},
+		{"a malformed weights digest", func(pub *Public) { pub.Model.WeightsDigest = "sha256:xyz" }, "weights digest"},
+		{"no weights digest", func(pub *Public) { pub.Model.WeightsDigest = "" }, "weights digest"},
 		{"public weights with a commitment", func(pub *Public) { pub.Model.Commitment = "1" }, "no commitment"},
 		{"a commitment to a public input", func(pub *Public) { pub.Input.Commitment = "1" }, "commitment exactly when it is hashed"},
 		{"input made private, its tensors kept", func(pub *Public) { pub.Input.Visibility = circuit.Private }, "private input shows no tensors"},
@@ -141,7 +141,7 @@ func TestRelabelHidden(t *testing.T) {
 			pub.Input.Tensors = []Tensor{{TensorMeta: meta.TensorMeta, Data: []float64{1, 2, 3, 4}, Field: []string{"4096", "8192", "12288", "16384"}}}
 		}, "private input shows no tensors"},
 		"a fake input commitment for a private input": {func(pub *Public) { pub.Input.Commitment = "12345" }, "commitment exactly when it is hashed"},
-		"a private-weights model with a digest":       {func(pub *Public) { pub.Model.Digest = "sha256:" + strings.Repeat("0", 64) }, "not a digest"},
+		"a private-weights model with a digest":       {func(pub *Public) { pub.Model.WeightsDigest = "sha256:" + strings.Repeat("0", 64) }, "not a digest"},
 		"output renamed":                              {func(pub *Public) { pub.Output.Tensors[0].Name = "y" }, pairing},
 	} {
 		wantReason(t, name, Verify(withPublic(t, p.Bundle, c.f), vk, ""), c.want)
@@ -181,8 +181,8 @@ func TestPublicWeightsIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := d.Info.WeightsDigest
-	if !proof.IsDigest(id) || p.Public.Model.Digest != id {
-		t.Fatalf("settings.json names %q, the bundle %q", id, p.Public.Model.Digest)
+	if !proof.IsDigest(id) || p.Public.Model.WeightsDigest != id {
+		t.Fatalf("settings.json names %q, the bundle %q", id, p.Public.Model.WeightsDigest)
 	}
 	settings, err := os.ReadFile(filepath.Join(dir, SettingsFile))
 	if err != nil {
@@ -192,7 +192,7 @@ func TestPublicWeightsIdentity(t *testing.T) {
 		t.Fatalf("ExpectedModel(settings.json) = %q, %v; want %s", got, err, id)
 	}
 	r := Verify(marshal(t, p.Bundle), vk, id)
-	if !r.Valid || r.Public.Model.Digest != id {
+	if !r.Valid || r.Public.Model.WeightsDigest != id {
 		t.Fatalf("expected model: %+v", r)
 	}
 	good := marshal(t, p.Bundle)

@@ -49,9 +49,35 @@ type Public struct {
 // by the digest of its public weights (WeightsDigest), which the layout
 // binds (the verifying key fixes the weights themselves).
 type ModelPublic struct {
-	Weights    circuit.Visibility `json:"weights"`
-	Commitment string             `json:"commitment,omitempty"`
-	Digest     string             `json:"weights_digest,omitempty"`
+	Weights       circuit.Visibility `json:"weights"`
+	Commitment    string             `json:"commitment,omitempty"`
+	WeightsDigest string             `json:"weights_digest,omitempty"`
+}
+
+// Check refuses a model named in a way its weight mode does not allow
+// (what names the file kind, for the message): a private-weights model by
+// a canonical commitment, a public-weights one by a weights digest, never
+// both.
+func (m *ModelPublic) Check(what string) error {
+	switch m.Weights {
+	case circuit.Private:
+		if m.WeightsDigest != "" {
+			return fmt.Errorf("a weights digest in a private-weights %s: the model is named by its commitment, not a digest", what)
+		}
+		if _, err := proof.ParseField(m.Commitment); err != nil {
+			return fmt.Errorf("model commitment: %w", err)
+		}
+	case circuit.Public:
+		if m.Commitment != "" {
+			return fmt.Errorf("a model commitment in a public-weights %s: the weights are circuit constants, so the model has no commitment; it is named by its weights digest", what)
+		}
+		if !proof.IsDigest(m.WeightsDigest) {
+			return fmt.Errorf("weights digest %q is not sha256:<64 hex digits>", m.WeightsDigest)
+		}
+	default:
+		return fmt.Errorf("weights %q: want private or public", m.Weights)
+	}
+	return nil
 }
 
 // Values is an input or output side as its visibility reveals it.
@@ -119,7 +145,7 @@ func (pub *Public) layout() *layout {
 		}
 		return s
 	}
-	return &layout{Weights: pub.Model.Weights, Model: pub.Model.Digest, Input: side(&pub.Input), Output: side(&pub.Output)}
+	return &layout{Weights: pub.Model.Weights, Model: pub.Model.WeightsDigest, Input: side(&pub.Input), Output: side(&pub.Output)}
 }
 
 func publicTensors(p *quant.Program, w *quant.Witness, ids []int, withValues bool) []Tensor {
@@ -140,7 +166,7 @@ func publicTensors(p *quant.Program, w *quant.Witness, ids []int, withValues boo
 
 // newPublic describes a proven evaluation.
 func newPublic(p *quant.Program, w *quant.Witness, a *circuit.Inference, context *string, modelDigest string) *Public {
-	pub := &Public{Context: context, Model: ModelPublic{Weights: a.Opts.Weights, Digest: modelDigest},
+	pub := &Public{Context: context, Model: ModelPublic{Weights: a.Opts.Weights, WeightsDigest: modelDigest},
 		Input: Values{Visibility: a.Opts.Input}, Output: Values{Visibility: a.Opts.Output}}
 	field := func(v any) string { return decimal(v.(*big.Int)) }
 	if a.Opts.Weights == circuit.Private {
@@ -165,20 +191,8 @@ func newPublic(p *quant.Program, w *quant.Witness, a *circuit.Inference, context
 // allow or whose decoded data disagree with its field elements, so nobody
 // is shown a number that was not proven.
 func (pub *Public) Vector() ([]*big.Int, error) {
-	switch pub.Model.Weights {
-	case circuit.Private:
-		if pub.Model.Digest != "" {
-			return nil, fmt.Errorf("a private-weights model is named by its commitment, not a digest")
-		}
-	case circuit.Public:
-		if pub.Model.Commitment != "" {
-			return nil, fmt.Errorf("a public-weights model has no commitment")
-		}
-		if !proof.IsDigest(pub.Model.Digest) {
-			return nil, fmt.Errorf("a public-weights model needs its weights digest (sha256: and 64 hex digits), not %q", pub.Model.Digest)
-		}
-	default:
-		return nil, fmt.Errorf("model weights %q: want public or private", pub.Model.Weights)
+	if err := pub.Model.Check("bundle"); err != nil {
+		return nil, err
 	}
 	if err := pub.Input.check("input", circuit.Public, circuit.Private, circuit.Hashed); err != nil {
 		return nil, err

@@ -480,7 +480,7 @@ func (m *ModelPublic) Match(expect string) error {
 	case expect == "":
 		return nil
 	case strings.HasPrefix(expect, "sha256:"):
-		if m.Weights != circuit.Public || m.Digest != expect {
+		if m.Weights != circuit.Public || m.WeightsDigest != expect {
 			return fmt.Errorf("the proof is for model %s, not the expected %s", m.Identity(), expect)
 		}
 		return nil
@@ -498,7 +498,7 @@ func (m *ModelPublic) Match(expect string) error {
 // Identity is the model's identity as shown: its commitment or digest.
 func (m *ModelPublic) Identity() string {
 	if m.Weights == circuit.Public {
-		return m.Digest
+		return m.WeightsDigest
 	}
 	return m.Commitment
 }
