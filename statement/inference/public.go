@@ -136,6 +136,16 @@ func programLayout(p *quant.Program, opt circuit.Options, modelDigest string) *l
 	return &layout{Weights: opt.Weights, Model: modelDigest, Input: side(opt.Input, p.Inputs), Output: side(opt.Output, p.Outputs)}
 }
 
+// layoutOf is a program's layout digest and, with public weights, its
+// weights digest: what compile records and prove must find again.
+func layoutOf(p *quant.Program, opt circuit.Options) (layout *big.Int, weightsDigest string, err error) {
+	if opt.Weights == circuit.Public {
+		weightsDigest = WeightsDigest(p)
+	}
+	layout, err = programLayout(p, opt, weightsDigest).digest()
+	return layout, weightsDigest, err
+}
+
 // layout is the layout the bundle shows.
 func (pub *Public) layout() *layout {
 	side := func(v *Values) sideLayout {

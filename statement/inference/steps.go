@@ -47,11 +47,7 @@ func Compile(modelPath string, eopt engine.Options, vis circuit.Options, backend
 	if err != nil {
 		return nil, err
 	}
-	var weightsDigest string
-	if vis.Weights == circuit.Public {
-		weightsDigest = WeightsDigest(m.Program)
-	}
-	lay, err := programLayout(m.Program, vis, weightsDigest).digest()
+	lay, weightsDigest, err := layoutOf(m.Program, vis)
 	if err != nil {
 		return nil, err
 	}
@@ -338,11 +334,7 @@ func Prove(dir string, in *input.File, context *string, zkaiVersion string) (*Pr
 	if err != nil {
 		return nil, err
 	}
-	var weightsDigest string
-	if d.Info.Visibility.Weights == circuit.Public {
-		weightsDigest = WeightsDigest(m.Program)
-	}
-	lay, err := programLayout(m.Program, d.Info.Visibility, weightsDigest).digest()
+	lay, weightsDigest, err := layoutOf(m.Program, d.Info.Visibility)
 	if err != nil {
 		return nil, err
 	}
