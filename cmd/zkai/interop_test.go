@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/zkai-dev/zkai/statement/inference"
 )
 
 const interop = "../../testdata/interop/"
@@ -192,16 +194,7 @@ func TestProveInterop(t *testing.T) {
 			t.Errorf("%s: prove --json output_data = %v", tt.model, p.OutputData)
 		}
 		code, stdout, stderr := runCLI(t, "verify", bundle, "--vk", filepath.Join(dir, "vk"), "--json")
-		var v struct {
-			Valid  bool `json:"valid"`
-			Public struct {
-				Output struct {
-					Tensors []struct {
-						Data []float64 `json:"data"`
-					} `json:"tensors"`
-				} `json:"output"`
-			} `json:"public"`
-		}
+		var v inference.Result
 		if err := json.Unmarshal([]byte(stdout), &v); err != nil || code != 0 || !v.Valid || len(v.Public.Output.Tensors) != 1 ||
 			!reflect.DeepEqual(v.Public.Output.Tensors[0].Data, tt.want) {
 			t.Errorf("%s: verify exit %d: %s %s", tt.model, code, stdout, stderr)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zkai-dev/zkai/statement/inference"
 )
 
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -229,16 +231,7 @@ func TestProvePipeline(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("verify: exit %d: %s %s", code, stdout, stderr)
 	}
-	var v struct {
-		Valid  bool `json:"valid"`
-		Public struct {
-			Output struct {
-				Tensors []struct {
-					Data []float64 `json:"data"`
-				} `json:"tensors"`
-			} `json:"output"`
-		} `json:"public"`
-	}
+	var v inference.Result
 	if err := json.Unmarshal([]byte(stdout), &v); err != nil || !v.Valid {
 		t.Fatalf("verify --json = %s (%v)", stdout, err)
 	}
