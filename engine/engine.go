@@ -61,13 +61,14 @@ func Open(path string, opt Options) (*Model, error) {
 			return nil, err
 		}
 	}
+	f, err := onnx.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
 	lo := onnx.Options{}
 	var in *input.File
 	if opt.Input != nil {
-		decl, err := onnx.DeclaredInputs(path)
-		if err != nil {
-			return nil, err
-		}
+		decl := f.DeclaredInputs()
 		given := opt.Input
 		if given.Shapes == nil && given.Names == nil && s != nil && fits(s.InputShapes, given.Data) {
 			// the settings' shapes bind what the file leaves open (several symbolic dimensions)
@@ -83,7 +84,7 @@ func Open(path string, opt Options) (*Model, error) {
 	if lo.InputShapes == nil && s != nil {
 		lo.InputShapes = s.InputShapes
 	}
-	g, err := onnx.LoadFile(path, lo)
+	g, err := f.Load(lo)
 	if err != nil {
 		return nil, err
 	}

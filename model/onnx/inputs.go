@@ -7,14 +7,17 @@ import (
 // DeclaredInputs lists the model file's graph inputs as declared, initializer-backed ones included and
 // marked, in graph order, so that an input file can be matched to them (input.File.Align) before loading.
 func DeclaredInputs(path string) ([]input.Declared, error) {
-	b, err := readFile(path)
+	f, err := ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := Decode(b)
-	if err != nil {
-		return nil, err
-	}
+	return f.DeclaredInputs(), nil
+}
+
+// DeclaredInputs is the file's graph inputs as declared (see the function
+// DeclaredInputs).
+func (f *File) DeclaredInputs() []input.Declared {
+	m := f.m
 	inits := map[string]bool{}
 	for _, t := range m.GetGraph().GetInitializer() {
 		inits[t.GetName()] = true
@@ -40,5 +43,5 @@ func DeclaredInputs(path string) ([]input.Declared, error) {
 		}
 		decl = append(decl, d)
 	}
-	return decl, nil
+	return decl
 }

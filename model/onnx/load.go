@@ -53,16 +53,43 @@ type Options struct {
 
 // LoadFile reads and loads an ONNX model file.
 func LoadFile(path string, opt Options) (*model.Graph, error) {
+	f, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return f.Load(opt)
+}
+
+// File is a model file read and decoded once, so that its declared inputs
+// can be listed (to match an input file to them) before it is loaded,
+// without reading and decoding it twice.
+type File struct {
+	path string
+	m    *pb.ModelProto
+}
+
+// ReadFile reads and decodes an ONNX model file.
+func ReadFile(path string) (*File, error) {
 	b, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
-	g, err := Load(b, opt)
+	m, err := Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	return &File{path: path, m: m}, nil
+}
+
+// Load converts the file's model to a model.Graph, named after the file
+// when the graph has no name.
+func (f *File) Load(opt Options) (*model.Graph, error) {
+	g, err := load(f.m, opt)
 	if err != nil {
 		return nil, err
 	}
 	if g.Name == "" {
-		g.Name = strings.TrimSuffix(pathBase(path), ".onnx")
+		g.Name = strings.TrimSuffix(pathBase(f.path), ".onnx")
 	}
 	return g, nil
 }
@@ -109,6 +136,10 @@ func Load(b []byte, opt Options) (*model.Graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	return load(m, opt)
+}
+
+func load(m *pb.ModelProto, opt Options) (*model.Graph, error) {
 	opset := int64(0)
 	for _, o := range m.GetOpsetImport() {
 		if o.GetDomain() == "" || o.GetDomain() == "ai.onnx" {
