@@ -226,20 +226,26 @@ func TestApproxErrorBound(t *testing.T) {
 			if math.Abs(xs) >= math.Ldexp(1, 63) {
 				continue
 			}
-			x := int64(xs)
-			xb := big.NewInt(x)
-			if _, done, _ := special(f, x, xb, in, out); done {
-				continue
-			}
-			w := out + startPrec
-			a := approx(f, xb, in, w)
-			b := approx(f, xb, in, w+300)
-			b.Rsh(b, 300)
-			d := new(big.Int).Sub(a, b)
-			if d.CmpAbs(big.NewInt(approxErr)) > 0 {
-				t.Errorf("%v(%d/2^%d) out %d: approx error %v > %d", f, x, in, out, d, approxErr)
-			}
+			checkApproxError(t, f, int64(xs), in, out)
 		}
+	}
+}
+
+// checkApproxError requires approx at the working precision to be within
+// approxErr units of approx at 300 more bits, for x/2^in at out bits
+// (special arguments, which need no approximation, pass).
+func checkApproxError(t *testing.T, f Func, x int64, in, out uint) {
+	t.Helper()
+	xb := big.NewInt(x)
+	if _, done, _ := special(f, x, xb, in, out); done {
+		return
+	}
+	w := out + startPrec
+	a := approx(f, xb, in, w)
+	b := approx(f, xb, in, w+300)
+	b.Rsh(b, 300)
+	if d := new(big.Int).Sub(a, b); d.CmpAbs(big.NewInt(approxErr)) > 0 {
+		t.Errorf("%v(%d/2^%d) out %d: approx error %v > %d", f, x, in, out, d, approxErr)
 	}
 }
 

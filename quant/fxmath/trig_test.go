@@ -2,7 +2,6 @@ package fxmath
 
 import (
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"testing"
 )
@@ -71,17 +70,7 @@ func TestTrigApproxErrorBound(t *testing.T) {
 					x = -x
 				}
 			}
-			xb := big.NewInt(x)
-			if _, done, _ := special(f, x, xb, in, out); done {
-				continue
-			}
-			w := out + startPrec
-			a := approx(f, xb, in, w)
-			b := approx(f, xb, in, w+300)
-			b.Rsh(b, 300)
-			if d := new(big.Int).Sub(a, b); d.CmpAbs(big.NewInt(approxErr)) > 0 {
-				t.Errorf("%v(%d/2^%d) out %d: approx error %v > %d", f, x, in, out, d, approxErr)
-			}
+			checkApproxError(t, f, x, in, out)
 		}
 	}
 }
