@@ -98,6 +98,10 @@ type ProofRecord struct {
 	// edges by which a lineage links proof records to models and data sets.
 	Model    string   `json:"model,omitempty"`
 	Datasets []string `json:"datasets,omitempty"`
+	// ModelsOut and DatasetsOut are identities the proof produces (a
+	// trained model, a derived data set): the edges out of the proof.
+	ModelsOut   []string `json:"models_out,omitempty"`
+	DatasetsOut []string `json:"datasets_out,omitempty"`
 }
 
 // Action records a hidden action: a salted commitment to its details
@@ -187,7 +191,15 @@ func (p *ProofRecord) validate() error {
 	if err := checkField("model", p.Model, false); err != nil {
 		return err
 	}
-	return checkList("datasets", p.Datasets)
+	for _, l := range []struct {
+		n string
+		v []string
+	}{{"datasets", p.Datasets}, {"models_out", p.ModelsOut}, {"datasets_out", p.DatasetsOut}} {
+		if err := checkList(l.n, l.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *Action) validate() error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/zkai-dev/zkai/circuit"
 	"github.com/zkai-dev/zkai/datacommit"
@@ -19,27 +20,46 @@ import (
 	"github.com/zkai-dev/zkai/statement/inference"
 )
 
-// evalFlags are compile's flags for --statement evaluation.
-type evalFlags struct {
-	statement, dataCommitment, metric, modelOpening string
-	batch                                           int
-	atLeast                                         float64
-}
-
-func (f *evalFlags) register(cmd *cobra.Command) {
-	fl := cmd.Flags()
-	fl.StringVar(&f.statement, "statement", "inference", "inference, or evaluation (accuracy over a committed data set)")
-	fl.StringVar(&f.dataCommitment, "data-commitment", "", "evaluation: the data set's commitment (zkai commit)")
-	fl.IntVar(&f.batch, "batch", 0, "evaluation: rows per shard proof, rounded up to whole leaves (default min(N, 512))")
-	fl.StringVar(&f.metric, "metric", "accuracy", "evaluation: accuracy (classifiers) or mse (one-output models against regression targets)")
-	fl.Float64Var(&f.atLeast, "at-least", -1, "evaluation: prove accuracy ≥ this fraction without revealing the exact figure")
-	fl.StringVar(&f.modelOpening, "model-opening", "", "evaluation: an inference compile's model.opening.json, so both name the model by the same commitment")
+func init() {
+	compileStatements["evaluation"] = compileStatement{
+		model: true,
+		flags: func(fl *pflag.FlagSet) {
+			flagString(fl, "data-commitment", "", "evaluation, training …: the data set's commitment (zkai commit)")
+			flagInt(fl, "batch", 0, "evaluation: rows per shard proof, rounded up to whole leaves (default min(N, 512))")
+			flagString(fl, "metric", "accuracy", "evaluation: accuracy (classifiers) or mse (one-output models against regression targets)")
+			flagFloat(fl, "at-least", -1, "evaluation: prove accuracy ≥ this fraction without revealing the exact figure")
+			flagString(fl, "model-opening", "", "evaluation: an inference compile's model.opening.json, so both name the model by the same commitment")
+		},
+		run: compileEvaluation,
+	}
+	verifiers[evaluation.Statement] = func(cmd *cobra.Command, a verifyArgs) (*verdict, error) {
+		return verifyEvaluation(a.file, a.vk, a.expectModel, a.expectData, a.trusted)
+	}
 }
 
 // compileEvaluation is zkai compile --statement evaluation.
-func compileEvaluation(cmd *cobra.Command, model, out string, eopt engine.Options, weights circuit.Visibility, b proof.Backend, f *evalFlags) error {
+func compileEvaluation(cmd *cobra.Command, args []string, cc compileContext) error {
+	if err := needModel("evaluation", args); err != nil {
+		return err
+	}
+	model, out, weights, b := args[0], cc.Out, cc.Weights, cc.Backend
+	fl := cmd.Flags()
+	var f struct {
+		dataCommitment, metric, modelOpening string
+		batch                                int
+		atLeast                              float64
+	}
+	f.dataCommitment, _ = fl.GetString("data-commitment")
+	f.metric, _ = fl.GetString("metric")
+	f.modelOpening, _ = fl.GetString("model-opening")
+	f.batch, _ = fl.GetInt("batch")
+	f.atLeast, _ = fl.GetFloat64("at-least")
 	if f.dataCommitment == "" {
 		return withHint(fmt.Errorf("--statement evaluation needs --data-commitment"), "commit the data set first: zkai commit DATA -o C.json --opening O.json")
+	}
+	eopt, err := cc.Engine()
+	if err != nil {
+		return err
 	}
 	data, err := datacommit.ReadCommitment(f.dataCommitment)
 	if err != nil {

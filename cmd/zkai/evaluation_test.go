@@ -90,7 +90,8 @@ func TestEvaluationCLI(t *testing.T) {
 		want string
 	}{
 		{"no data commitment", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation"}, "--data-commitment"},
-		{"unknown statement", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "training"}, "want inference or evaluation"},
+		{"unknown statement", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "nonsense"}, "is not a statement zkai knows"},
+		{"no model", []string{"compile", "-o", filepath.Join(dir, "x"), "--statement", "evaluation"}, "give MODEL.onnx"},
 		{"answer key", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", kc}, "answer key"},
 		{"mse of a classifier", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "mse"}, "mse needs a model with one output value"},
 		{"unknown metric", []string{"compile", mlp, "-o", filepath.Join(dir, "x"), "--statement", "evaluation", "--data-commitment", c, "--metric", "auc"}, "not supported"},

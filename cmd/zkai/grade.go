@@ -15,6 +15,12 @@ import (
 	"github.com/zkai-dev/zkai/statement/grade"
 )
 
+func init() {
+	verifiers[grade.Statement] = func(cmd *cobra.Command, a verifyArgs) (*verdict, error) {
+		return verifyGrade(a.file, a.vk, a.expectModel, a.expectData)
+	}
+}
+
 func newGrade() *cobra.Command {
 	var (
 		commitment, keyPath, opening, answersPath, out, keys string

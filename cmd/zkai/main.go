@@ -67,6 +67,9 @@ zkai prints "zkai: error: …" with a hint and exits 1.`,
 	}
 	root.AddCommand(newInspect(), newRun(), newEval(), newCompile(), newSetup(), newProve(), newVerify(), newBench(), newDemo(), newCommit(), newProveEval(), newKeygen(), newLedger(), newRegistry(), newGrade())
 	root.AddCommand(newTrain())
+	for _, c := range extraCommands {
+		root.AddCommand(c())
+	}
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zkai-dev/zkai/circuit"
+	"github.com/zkai-dev/zkai/engine"
 	"github.com/zkai-dev/zkai/internal/atomicfile"
 	"github.com/zkai-dev/zkai/proof"
 	"github.com/zkai-dev/zkai/statement/evaluation"
@@ -20,7 +21,7 @@ func newCompile() *cobra.Command {
 	var (
 		out, weights, inVis, outVis, backend string
 		sf                                   settingsFlags
-		ef                                   evalFlags
+		statement                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile MODEL.onnx -o DIR",
@@ -47,7 +48,7 @@ zkai prove-eval --help.`,
   zkai compile model.onnx -o out --weights public --input-visibility public
   zkai compile model.onnx -o out --calibrate data.json --backend plonk
   zkai compile model.onnx -o ev --statement evaluation --data-commitment c.json --at-least 0.9`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return withHint(fmt.Errorf("-o DIR is required"), "name the directory to write: zkai compile MODEL -o DIR")
@@ -60,16 +61,19 @@ zkai prove-eval --help.`,
 			if err != nil {
 				return err
 			}
+			if st, ok := compileStatements[statement]; ok {
+				return st.run(cmd, args, compileContext{Out: out, Backend: b, Weights: vis.Weights,
+					Engine: func() (engine.Options, error) { return sf.engineOptions(nil) }})
+			}
+			if statement != "inference" {
+				return withHint(fmt.Errorf("--statement %q is not a statement zkai knows", statement), "want one of: "+statementNames())
+			}
+			if err := needModel("inference", args); err != nil {
+				return err
+			}
 			eopt, err := sf.engineOptions(nil)
 			if err != nil {
 				return err
-			}
-			switch ef.statement {
-			case "evaluation":
-				return compileEvaluation(cmd, args[0], out, eopt, vis.Weights, b, &ef)
-			case "inference":
-			default:
-				return fmt.Errorf("--statement %q: want inference or evaluation", ef.statement)
 			}
 			start := time.Now()
 			stop := spin(cmd, "compiling the circuit")
@@ -98,7 +102,10 @@ zkai prove-eval --help.`,
 	fl.StringVar(&outVis, "output-visibility", "public", "public or hashed (a salted commitment)")
 	fl.StringVar(&backend, "backend", "groth16", "groth16 or plonk")
 	sf.register(cmd, false)
-	ef.register(cmd)
+	fl.StringVar(&statement, "statement", "inference", "what to prove: "+statementNames()+" (each statement's flags say which they serve)")
+	for _, name := range sortedStatements() {
+		compileStatements[name].flags(fl)
+	}
 	return cmd
 }
 

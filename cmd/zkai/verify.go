@@ -98,16 +98,14 @@ verifying part of the SRS file is read.`,
 			if opening != "" && (kind.Statement == evaluation.Statement || kind.Statement == grade.Statement) {
 				return withHint(fmt.Errorf("--opening opens an inference bundle's hashed input or output; this is a file of the %s statement", kind.Statement), "drop --opening")
 			}
+			a := verifyArgs{file: bundle, vk: vk, expectModel: expect, expectData: expectData, opening: opening, trusted: trusted}
 			var v *verdict
-			switch kind.Statement {
-			case evaluation.Statement:
-				v, err = verifyEvaluation(bundle, vk, expect, expectData, trusted)
-			case grade.Statement:
-				if ledgerDir != "" {
+			if verify, ok := verifiers[kind.Statement]; ok {
+				if ledgerDir != "" && kind.Statement == grade.Statement {
 					return withHint(fmt.Errorf("--ledger checks a model's registration; a grade has no model"), "drop --ledger, or record the key commitment with zkai registry add-dataset")
 				}
-				v, err = verifyGrade(bundle, vk, expect, expectData)
-			default:
+				v, err = verify(cmd, a)
+			} else {
 				if expectData != "" {
 					return withHint(fmt.Errorf("--expect-data does not apply to an inference bundle: an inference is about no data set"),
 						"drop --expect-data; pin the model with --expect-model")
@@ -134,6 +132,9 @@ verifying part of the SRS file is read.`,
 	fl.StringVar(&ledgerState, "state", "", "with --ledger: file keeping the last checkpoint this verifier trusted; refuse a log that went back or forked since (as zkai ledger follow)")
 	fl.StringArrayVar(&srsPaths, "srs", nil, "PLONK: a public ceremony's SRS file you trust (repeatable); a PLONK key not made from one is flagged insecure")
 	fl.BoolVar(&asJSON, "json", false, `print {"valid", "reason", "statement", "vk_digest", "public"}`)
+	for _, f := range verifyFlags {
+		f(fl)
+	}
 	return cmd
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/zkai-dev/zkai/ledger"
 	"github.com/zkai-dev/zkai/ledger/index"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/edges"
 	"github.com/zkai-dev/zkai/statement/evaluation"
 )
 
@@ -352,7 +353,19 @@ func ProofRecordOf(file []byte) (*ledger.ProofRecord, error) {
 			return nil, errors.New("evaluation file lacks its statement, vk_digest or public values")
 		}
 	default:
-		return nil, fmt.Errorf("format %q is neither a proof bundle (%s) nor an evaluation (%s)", env.Format, proof.BundleFormat, evaluation.Format)
+		read, ok := edges.Lookup(env.Format)
+		if !ok {
+			known := proof.BundleFormat + ", " + evaluation.Format
+			if more := edges.Formats(); more != "" {
+				known += ", " + more
+			}
+			return nil, fmt.Errorf("format %q is not a proof file zkai records; known: %s", env.Format, known)
+		}
+		e, err := read(file)
+		if err != nil {
+			return nil, err
+		}
+		return recordOfEdges(file, e)
 	}
 	if len(env.Public) > ledger.MaxEntrySize {
 		return nil, fmt.Errorf("public values of %d bytes: a proof record holds them in an entry of at most %d", len(env.Public), ledger.MaxEntrySize)
@@ -382,6 +395,26 @@ func ProofRecordOf(file []byte) (*ledger.ProofRecord, error) {
 		}
 	}
 	if rec.PublicValues, err = ledger.Canonicalize(env.Public); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// recordOfEdges is the proof record of a file of a registered statement.
+func recordOfEdges(file []byte, e *edges.Edges) (*ledger.ProofRecord, error) {
+	if e.Statement == "" || e.VKDigest == "" || len(e.Public) == 0 {
+		return nil, errors.New("proof file lacks its statement, vk_digest or public values")
+	}
+	if len(e.Public) > ledger.MaxEntrySize {
+		return nil, fmt.Errorf("public values of %d bytes: a proof record holds them in an entry of at most %d", len(e.Public), ledger.MaxEntrySize)
+	}
+	pid, err := PublicInputDigest(e.Public)
+	if err != nil {
+		return nil, err
+	}
+	rec := &ledger.ProofRecord{VKDigest: e.VKDigest, PublicInputDigest: pid, BundleDigest: proof.Digest(file),
+		Statement: e.Statement, Model: e.Model, Datasets: e.Datasets, ModelsOut: e.ModelsOut, DatasetsOut: e.DatasetsOut}
+	if rec.PublicValues, err = ledger.Canonicalize(e.Public); err != nil {
 		return nil, err
 	}
 	return rec, nil

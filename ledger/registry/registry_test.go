@@ -15,6 +15,7 @@ import (
 
 	"github.com/zkai-dev/zkai/ledger"
 	"github.com/zkai-dev/zkai/proof"
+	"github.com/zkai-dev/zkai/statement/edges"
 )
 
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -179,13 +180,37 @@ func TestRecordProof(t *testing.T) {
 		{"not JSON", "{", "not valid JSON"},
 		{"no statement", `{"format":"` + proof.BundleFormat + `","curve":"bn254","backend":"groth16","public":{},"proof":""}`, "no statement"},
 		{"model not an object", string(bundle(t, "inference", vk1, `{"model":"1111"}`)), "model, data_root or key_root malformed"},
-		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "neither a proof bundle"},
+		{"unknown format", `{"format":"zkai-bundle/9","statement":"x","vk_digest":"v","public":{}}`, "is not a proof file zkai records"},
 		{"evaluation without public values", `{"format":"zkai-evaluation/2","statement":"evaluation","vk_digest":"v"}`, "lacks"},
 		{"public values larger than an entry", `{"format":"zkai-evaluation/2","statement":"evaluation","vk_digest":"v","public":{"x":"` + strings.Repeat("c", ledger.MaxEntrySize) + `"}}`, "public values of 1048584 bytes"},
 	} {
 		if _, _, _, err := r.RecordProof([]byte(c.bundle), key, t0); err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: RecordProof = %.300v, want an error containing %q", c.name, err, c.err)
 		}
+	}
+}
+
+// A statement's own format is recorded through the edges it registers:
+// its edges out (a trained model, a derived data set) are recorded too, and
+// a reader's refusal is the registry's.
+func TestRecordProofOfRegisteredStatement(t *testing.T) {
+	edges.Register("zkai-test-edges/1", func(file []byte) (*edges.Edges, error) {
+		var f struct {
+			Public json.RawMessage `json:"public"`
+			Out    string          `json:"out"`
+		}
+		if err := json.Unmarshal(file, &f); err != nil || f.Out == "" {
+			return nil, errors.New("test edges: no out")
+		}
+		return &edges.Edges{Statement: "test", VKDigest: "sha256:ab", Public: f.Public, Model: "1111", Datasets: []string{"77"}, ModelsOut: []string{f.Out}}, nil
+	})
+	r, key, _ := newRegistry(t)
+	_, rec, _, err := r.RecordProof([]byte(`{"format":"zkai-test-edges/1","public":{"a":1},"out":"2222"}`), key, t0)
+	if err != nil || rec.Model != "1111" || fmt.Sprint(rec.Datasets, rec.ModelsOut) != "[77] [2222]" || rec.Statement != "test" {
+		t.Fatalf("RecordProof: %v %+v", err, rec)
+	}
+	if _, _, _, err := r.RecordProof([]byte(`{"format":"zkai-test-edges/1","public":{"a":2}}`), key, t0); err == nil || !strings.Contains(err.Error(), "no out") {
+		t.Fatalf("a file its reader refuses: %v", err)
 	}
 }
 
