@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"os"
 	"strings"
 
 	"github.com/consensys/gnark-crypto/ecc"
@@ -351,4 +352,25 @@ func ReadPK(b Backend, r io.Reader) (io.WriterTo, error) {
 		return nil, fmt.Errorf("proof: reading the proving key: %v", err)
 	}
 	return pk, nil
+}
+
+// WriteKeys writes the proving and verifying keys to pkPath and vkPath and
+// returns their digests, which a statement's settings record so that a
+// verifier's vk can be matched to the compiled directory.
+func WriteKeys(k *Keys, pkPath, vkPath string) (pkDigest, vkDigest string, err error) {
+	pk, err := PKBytes(k.PK)
+	if err != nil {
+		return "", "", err
+	}
+	vk, err := Bytes(k.VK)
+	if err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(pkPath, pk, 0o644); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(vkPath, vk, 0o644); err != nil {
+		return "", "", err
+	}
+	return Digest(pk), Digest(vk), nil
 }

@@ -147,6 +147,12 @@ and vk; zkai checks both directories hold the same circuit.`,
 					return withHint(err, "give the SRS file a public ceremony published (gnark-crypto encoding of its canonical half)")
 				}
 			}
+			if setup, ok := setupStatements[dirStatement(args[0])]; ok {
+				if keysFrom != "" {
+					return withHint(fmt.Errorf("--keys-from is for inference and evaluation directories"), "run zkai setup on the verifier's own directory")
+				}
+				return setup(cmd, args[0], srs)
+			}
 			start := time.Now()
 			var si *inference.SetupInfo
 			var err error

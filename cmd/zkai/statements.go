@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -55,6 +57,25 @@ var verifiers = map[string]func(cmd *cobra.Command, a verifyArgs) (*verdict, err
 
 // verifyFlags registers statements' own verify flags (define-once helpers).
 var verifyFlags []func(fl *pflag.FlagSet)
+
+// setupStatements runs `zkai setup DIR` for a directory whose settings.json
+// names the statement at its top level ("statement": NAME); inference and
+// evaluation directories keep theirs in the compile section and are set up
+// by compile's own code.
+var setupStatements = map[string]func(cmd *cobra.Command, dir string, srs *proof.SRS) error{}
+
+// dirStatement is the top-level "statement" of DIR/settings.json, or "".
+func dirStatement(dir string) string {
+	b, err := readBounded(filepath.Join(dir, "settings.json"), 16<<20)
+	if err != nil {
+		return ""
+	}
+	var s struct {
+		Statement string `json:"statement"`
+	}
+	_ = json.Unmarshal(b, &s)
+	return s.Statement
+}
 
 // extraCommands are statements' own commands (prove-NAME …).
 var extraCommands []func() *cobra.Command

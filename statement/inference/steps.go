@@ -277,21 +277,9 @@ func RunSetup(dir string, srs *proof.SRS) (*SetupInfo, error) {
 			si.Insecure = "locally generated PLONK SRS: whoever generated it can forge proofs; pass --srs with a ceremony's SRS"
 		}
 	}
-	pkBytes, err := proof.PKBytes(keys.PK)
-	if err != nil {
+	if si.PKDigest, si.VKDigest, err = proof.WriteKeys(keys, d.File(PKFile), d.File(VKFile)); err != nil {
 		return nil, err
 	}
-	vkBytes, err := proof.Bytes(keys.VK)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(d.File(PKFile), pkBytes, 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(d.File(VKFile), vkBytes, 0o644); err != nil {
-		return nil, err
-	}
-	si.PKDigest, si.VKDigest = proof.Digest(pkBytes), proof.Digest(vkBytes)
 	return si, SaveSettings(dir, d.Settings, &d.Info, si)
 }
 
