@@ -94,6 +94,28 @@ func TestVisibilityFlags(t *testing.T) {
 			if c.hashed == "output" {
 				wrong = op.Output
 			}
+			// A bundle that cannot be written leaves no opening behind.
+			blocked := filepath.Join(t.TempDir(), "p.json")
+			if err := os.Mkdir(blocked, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, _ := runCLI(t, "prove", dir, "--input", irisInput, "-o", blocked); code != 1 {
+				t.Fatalf("prove to a directory: exit %d, want 1", code)
+			}
+			if _, err := os.Stat(strings.TrimSuffix(blocked, ".json") + ".opening.json"); !os.IsNotExist(err) {
+				t.Fatalf("a failed prove left its opening: %v", err)
+			}
+			// Nor an opening that cannot be written a bundle whose salts are lost.
+			lost := filepath.Join(t.TempDir(), "q.json")
+			if err := os.Mkdir(strings.TrimSuffix(lost, ".json")+".opening.json", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if code, _, _ := runCLI(t, "prove", dir, "--input", irisInput, "-o", lost); code != 1 {
+				t.Fatalf("prove with an unwritable opening: exit %d, want 1", code)
+			}
+			if _, err := os.Stat(lost); !os.IsNotExist(err) {
+				t.Fatalf("a bundle was written without its opening: %v", err)
+			}
 			wrong.Salt = "12345"
 			bad := writeTemp(t, "bad.opening.json", mustJSON(t, &op))
 			code, stdout, _ := runCLI(t, "verify", bundle, "--vk", vk, "--opening", bad)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -234,14 +235,19 @@ PROOF.opening.json with the values they hide — never into the bundle.`,
 					return err
 				}
 			}
-			if err := writeJSONFile(out, p.Bundle); err != nil {
-				return err
-			}
+			// The opening first: a bundle whose salts were lost could never
+			// be opened, while an opening without its bundle is removed.
 			if p.Opening != nil {
 				ob, _ := json.MarshalIndent(p.Opening, "", "  ")
 				if err := atomicfile.Write(openingPath(out), append(ob, '\n'), 0o600); err != nil {
 					return err
 				}
+			}
+			if err := writeJSONFile(out, p.Bundle); err != nil {
+				if p.Opening != nil {
+					os.Remove(openingPath(out))
+				}
+				return err
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
